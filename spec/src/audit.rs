@@ -168,7 +168,10 @@ pub fn verify_chain<'a>(
     let mut hash = after_hash.to_owned();
     for event in events {
         if event.seq != seq + 1 {
-            return Err(ChainError::Gap { expected: seq + 1, found: event.seq });
+            return Err(ChainError::Gap {
+                expected: seq + 1,
+                found: event.seq,
+            });
         }
         if event.prev_hash != hash {
             return Err(ChainError::BrokenLink { seq: event.seq });
@@ -238,18 +241,27 @@ mod tests {
     fn an_edit_a_removal_and_a_relink_are_each_found() {
         let mut edited = chain(5);
         edited[2].actor = "token:mallory".into();
-        assert_eq!(verify_chain(&edited, 0, GENESIS_HASH), Err(ChainError::Tampered { seq: 3 }));
+        assert_eq!(
+            verify_chain(&edited, 0, GENESIS_HASH),
+            Err(ChainError::Tampered { seq: 3 })
+        );
 
         let mut removed = chain(5);
         removed.remove(1);
         assert_eq!(
             verify_chain(&removed, 0, GENESIS_HASH),
-            Err(ChainError::Gap { expected: 2, found: 3 })
+            Err(ChainError::Gap {
+                expected: 2,
+                found: 3
+            })
         );
 
         let mut relinked = chain(5);
         relinked[3].prev_hash = GENESIS_HASH.into();
         relinked[3].hash = relinked[3].compute_hash().unwrap();
-        assert_eq!(verify_chain(&relinked, 0, GENESIS_HASH), Err(ChainError::BrokenLink { seq: 4 }));
+        assert_eq!(
+            verify_chain(&relinked, 0, GENESIS_HASH),
+            Err(ChainError::BrokenLink { seq: 4 })
+        );
     }
 }

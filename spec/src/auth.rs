@@ -7,7 +7,17 @@ use serde::{Deserialize, Serialize};
 /// An issuer-API scope held by a caller's token. Not to be confused with a credential's
 /// [`Grant`](crate::Grant)s, which say what the minted credential may do at the vendor's API.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub enum ApiScope {
     /// `audit:read`: read the audit log and checkpoints.

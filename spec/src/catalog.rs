@@ -19,6 +19,7 @@ pub struct SchemaDocument {
     /// `examples/{valid,invalid}/<name>/`.
     pub name: &'static str,
     generate: fn() -> Schema,
+    parse: fn(serde_json::Value) -> Result<(), serde_json::Error>,
 }
 
 impl SchemaDocument {
@@ -36,6 +37,12 @@ impl SchemaDocument {
         schema
     }
 
+    /// Deserialises `document` into this document's Rust type, to check that the types accept
+    /// what the schema accepts.
+    pub fn parse(&self, document: serde_json::Value) -> Result<(), serde_json::Error> {
+        (self.parse)(document)
+    }
+
     /// The file name, `<name>.schema.json`.
     pub fn file_name(&self) -> String {
         format!("{}.schema.json", self.name)
@@ -49,6 +56,12 @@ impl SchemaDocument {
     }
 }
 
+fn parse<T: serde::de::DeserializeOwned>(
+    document: serde_json::Value,
+) -> Result<(), serde_json::Error> {
+    serde_json::from_value::<T>(document).map(drop)
+}
+
 fn generate<T: JsonSchema>() -> Schema {
     SchemaSettings::draft2020_12()
         .into_generator()
@@ -59,7 +72,7 @@ macro_rules! documents {
     ($($name:literal => $ty:ty,)+) => {
         /// Every schema document, in file-name order.
         pub const DOCUMENTS: &[SchemaDocument] = &[
-            $(SchemaDocument { name: $name, generate: generate::<$ty> },)+
+            $(SchemaDocument { name: $name, generate: generate::<$ty>, parse: parse::<$ty> },)+
         ];
     };
 }

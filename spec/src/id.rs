@@ -11,7 +11,9 @@ pub const OPAQUE_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$";
 
 /// Why a string is not an identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a valid identifier: 1 to 128 characters of [A-Za-z0-9_.-], starting with a letter or digit")]
+#[error(
+    "not a valid identifier: 1 to 128 characters of [A-Za-z0-9_.-], starting with a letter or digit"
+)]
 pub struct IdError;
 
 fn is_opaque_id(value: &str) -> bool {

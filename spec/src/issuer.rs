@@ -67,7 +67,10 @@ impl IssuerId {
         if url.host().is_none() {
             return Err(IssuerIdError::NotAUrl(raw.to_owned()));
         }
-        Ok(Self { raw: raw.to_owned(), url })
+        Ok(Self {
+            raw: raw.to_owned(),
+            url,
+        })
     }
 
     /// The identifier exactly as given.

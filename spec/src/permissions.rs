@@ -90,7 +90,9 @@ pub const PERMISSION_ID_PATTERN: &str = "^[a-z][a-z0-9_.:-]{0,127}$";
 
 /// Why a string is not a permission identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a permission identifier (lowercase letter, then letters, digits, _ . : -; at most 128)")]
+#[error(
+    "{0:?} is not a permission identifier (lowercase letter, then letters, digits, _ . : -; at most 128)"
+)]
 pub struct PermissionIdError(pub String);
 
 impl PermissionId {

@@ -14,7 +14,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::permissions::{Access, PermissionId, PermissionSchema};
 
 /// One grant: a permission, on one resource or (without `resource`) on every resource.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
     /// The permission granted.
@@ -27,7 +29,10 @@ pub struct Grant {
 impl Grant {
     /// A grant of `permission` on every resource.
     pub fn everywhere(permission: PermissionId) -> Self {
-        Self { permission, resource: None }
+        Self {
+            permission,
+            resource: None,
+        }
     }
 }
 
@@ -57,7 +62,10 @@ impl std::str::FromStr for Grant {
         let permission = permission
             .parse()
             .map_err(|_| ScopeError::MalformedPermission(permission.to_owned()))?;
-        Ok(Self { permission, resource })
+        Ok(Self {
+            permission,
+            resource,
+        })
     }
 }
 
@@ -257,7 +265,11 @@ impl PermissionSchema {
                 .map_err(|_| PermissionSchemaError::InvalidPattern(resource_type.id.clone()))?;
             resource_patterns.insert(resource_type.id.clone(), regex);
         }
-        Ok(PermissionIndex { closure, access, resource_patterns })
+        Ok(PermissionIndex {
+            closure,
+            access,
+            resource_patterns,
+        })
     }
 }
 
@@ -324,7 +336,9 @@ impl PermissionIndex {
                 let pattern = self
                     .resource_patterns
                     .get(resource.type_id())
-                    .ok_or_else(|| ScopeError::UnknownResourceType(resource.type_id().to_owned()))?;
+                    .ok_or_else(|| {
+                        ScopeError::UnknownResourceType(resource.type_id().to_owned())
+                    })?;
                 let name = resource.name();
                 let name_ok = match name.strip_suffix('*') {
                     Some(_) => true,

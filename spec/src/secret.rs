@@ -51,10 +51,19 @@ impl Secret {
     /// assert_eq!(Secret::new("cik_0123456789abcdefWXYZ".into()).hint(), "cik_…WXYZ");
     /// ```
     pub fn hint(&self) -> String {
-        let head_end = self.0.char_indices().take(16).filter(|(_, c)| *c == '_').last();
+        let head_end = self
+            .0
+            .char_indices()
+            .take(16)
+            .filter(|(_, c)| *c == '_')
+            .last();
         let head = head_end.map_or("", |(i, _)| &self.0[..=i]);
         let tail_start = self.0.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
-        let tail = if self.0.chars().count() >= 12 { &self.0[tail_start..] } else { "" };
+        let tail = if self.0.chars().count() >= 12 {
+            &self.0[tail_start..]
+        } else {
+            ""
+        };
         format!("{head}…{tail}")
     }
 }
@@ -75,7 +84,9 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         if value.is_empty() || value.len() > 4096 {
-            return Err(serde::de::Error::custom("a secret has 1 to 4096 characters"));
+            return Err(serde::de::Error::custom(
+                "a secret has 1 to 4096 characters",
+            ));
         }
         Ok(Self(value))
     }
@@ -156,9 +167,13 @@ impl NativeSecretFormat {
         let (stem, last) = prefix.split_at(prefix.len().saturating_sub(1));
         let valid = (2..=16).contains(&prefix.len())
             && last == "_"
-            && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         if valid {
-            Ok(Self { prefix: prefix.to_owned() })
+            Ok(Self {
+                prefix: prefix.to_owned(),
+            })
         } else {
             Err(SecretFormatError::InvalidPrefix)
         }
@@ -181,7 +196,11 @@ impl NativeSecretFormat {
 
     /// The regular expression scanners use for this format (published in the manifest).
     pub fn regex(&self) -> String {
-        format!("{}[0-9A-Za-z]{{{}}}", self.prefix, NATIVE_BODY_LEN + CHECKSUM_LEN)
+        format!(
+            "{}[0-9A-Za-z]{{{}}}",
+            self.prefix,
+            NATIVE_BODY_LEN + CHECKSUM_LEN
+        )
     }
 
     /// Builds a secret from a random base62 body of [`NATIVE_BODY_LEN`] characters.

@@ -32,7 +32,9 @@ pub enum VersionEvent {
 pub enum TransitionError {
     /// Revoking only the current version would leave the credential without a working secret;
     /// revoke the credential or rotate with `immediate` instead.
-    #[error("the current version cannot be revoked alone; revoke the credential or rotate immediately")]
+    #[error(
+        "the current version cannot be revoked alone; revoke the credential or rotate immediately"
+    )]
     CurrentVersionRevoke,
     /// The version is already revoked or expired.
     #[error("the version is {0:?} and can no longer change")]

@@ -47,6 +47,18 @@ impl Timestamp {
         self.0.unix_timestamp()
     }
 
+    /// Milliseconds since the Unix epoch (how stores keep instants).
+    pub fn unix_millis(self) -> i64 {
+        i64::try_from(self.0.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+
+    /// The instant `millis` milliseconds after the Unix epoch, if representable.
+    pub fn from_unix_millis(millis: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .ok()
+            .map(Self::from_datetime)
+    }
+
     /// The instant as a `time` value in UTC.
     pub fn as_datetime(self) -> OffsetDateTime {
         self.0

@@ -23,7 +23,9 @@ fn main() -> ExitCode {
             },
             "-h" | "--help" => {
                 println!("usage: gen-schemas [--check] [--dir DIR]");
-                println!("Writes DIR/<document>.schema.json from the wire types (default DIR: schemas/);");
+                println!(
+                    "Writes DIR/<document>.schema.json from the wire types (default DIR: schemas/);"
+                );
                 println!("with --check, writes nothing and exits 1 if any file differs.");
                 return ExitCode::SUCCESS;
             }
@@ -49,7 +51,9 @@ fn main() -> ExitCode {
         }
     }
     if stale > 0 {
-        eprintln!("gen-schemas: {stale} schema file(s) differ from the types; run `cargo run -p credential-issuer-spec --bin gen-schemas`");
+        eprintln!(
+            "gen-schemas: {stale} schema file(s) differ from the types; run `cargo run -p credential-issuer-spec --bin gen-schemas`"
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

@@ -45,6 +45,12 @@ fn is_empty_metadata(metadata: &Metadata) -> bool {
 impl CreateRequest {
     /// A request for a credential of `credential_type` named `name` with `scope`.
     pub fn new(credential_type: CredentialType, name: CredentialName, scope: Vec<Grant>) -> Self {
-        Self { credential_type, name, scope, expires_in: None, metadata: Metadata::default() }
+        Self {
+            credential_type,
+            name,
+            scope,
+            expires_in: None,
+            metadata: Metadata::default(),
+        }
     }
 }

@@ -79,7 +79,11 @@ impl ExposureReport {
                 (Some(_), None) => {}
                 (None, Some(fingerprint)) => {
                     let hex = fingerprint.strip_prefix("sha256:").unwrap_or("");
-                    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    if hex.len() != 64
+                        || !hex
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    {
                         return Err(ExposureError::Fingerprint(index));
                     }
                 }

@@ -9,14 +9,23 @@ use crate::scope::Grant;
 use crate::vocabulary::CredentialType;
 
 /// `POST /requests`: answers `202` with an [`AccessRequest`](crate::AccessRequest).
-pub const CREATE: Endpoint =
-    Endpoint { method: Method::Post, path: "/requests", scope: ApiScope::RequestsCreate };
+pub const CREATE: Endpoint = Endpoint {
+    method: Method::Post,
+    path: "/requests",
+    scope: ApiScope::RequestsCreate,
+};
 /// `GET /requests?status=`: a [`Page`](super::Page) of access requests.
-pub const LIST: Endpoint =
-    Endpoint { method: Method::Get, path: "/requests", scope: ApiScope::RequestsRead };
+pub const LIST: Endpoint = Endpoint {
+    method: Method::Get,
+    path: "/requests",
+    scope: ApiScope::RequestsRead,
+};
 /// `GET /requests/{id}`: one access request.
-pub const GET: Endpoint =
-    Endpoint { method: Method::Get, path: "/requests/{id}", scope: ApiScope::RequestsRead };
+pub const GET: Endpoint = Endpoint {
+    method: Method::Get,
+    path: "/requests/{id}",
+    scope: ApiScope::RequestsRead,
+};
 /// `POST /requests/{id}/approve`: approve, possibly narrower or shorter.
 pub const APPROVE: Endpoint = Endpoint {
     method: Method::Post,

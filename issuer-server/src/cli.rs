@@ -1,0 +1,149 @@
+//! The command line of `credential-issuer-server`.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use credential_issuer_spec::{ApiScope, Grant};
+
+use crate::config::{ConfigFile, LogFormat, ServerConfig};
+
+/// The reference issuer of the credential-issuer protocol.
+///
+/// Configuration comes from flags, then CREDENTIAL_ISSUER_* environment variables, then the
+/// TOML file given with --config, then defaults.
+#[derive(Debug, Parser)]
+#[command(name = "credential-issuer-server", version)]
+pub struct Cli {
+    /// A TOML configuration file (keys as the serve flags, with underscores).
+    #[arg(long, global = true, env = "CREDENTIAL_ISSUER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the issuer over HTTP until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Manage issuer-API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CREDENTIAL_ISSUER_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Directory for the database and keys [default: ./.credential-issuer].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The issuer identifier when behind a proxy, e.g. https://issuer.example.com [default: http://<addr>].
+    #[arg(long, env = "CREDENTIAL_ISSUER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log format on standard error [default: text].
+    #[arg(long, value_enum, env = "CREDENTIAL_ISSUER_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// A permission schema (JSON) to use instead of the bundled example.
+    #[arg(long, env = "CREDENTIAL_ISSUER_PERMISSION_SCHEMA")]
+    pub permission_schema: Option<PathBuf>,
+    /// Prefix of issued secrets: 2 to 16 of [a-z0-9] ending in _ [default: cik_].
+    #[arg(long, env = "CREDENTIAL_ISSUER_SECRET_PREFIX")]
+    pub secret_prefix: Option<String>,
+    /// Grace period of overlap rotations that name none, in seconds [default: 86400].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DEFAULT_GRACE_PERIOD_SECONDS")]
+    pub default_grace_period_seconds: Option<u64>,
+    /// Longest grace period accepted, in seconds [default: 2592000].
+    #[arg(long, env = "CREDENTIAL_ISSUER_MAX_GRACE_PERIOD_SECONDS")]
+    pub max_grace_period_seconds: Option<u64>,
+    /// Versions of a credential that may be valid at once [default: 2].
+    #[arg(long, env = "CREDENTIAL_ISSUER_MAX_ACTIVE_VERSIONS")]
+    pub max_active_versions: Option<u32>,
+    /// Shortest credential lifetime accepted, in seconds [default: 60].
+    #[arg(long, env = "CREDENTIAL_ISSUER_MIN_TTL_SECONDS")]
+    pub min_ttl_seconds: Option<u64>,
+    /// Longest credential lifetime accepted, in seconds [default: 31622400].
+    #[arg(long, env = "CREDENTIAL_ISSUER_MAX_TTL_SECONDS")]
+    pub max_ttl_seconds: Option<u64>,
+    /// Lifetime of credentials created without expires_in, in seconds [default: none].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DEFAULT_TTL_SECONDS")]
+    pub default_ttl_seconds: Option<u64>,
+}
+
+impl ServeArgs {
+    /// Merges flags and environment (already in `self`) over the file over the defaults.
+    pub fn resolve(self, file: ConfigFile) -> ServerConfig {
+        let d = ServerConfig::default();
+        ServerConfig {
+            addr: self.addr.or(file.addr).unwrap_or(d.addr),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            public_url: self.public_url.or(file.public_url),
+            log_format: self.log_format.or(file.log_format).unwrap_or(d.log_format),
+            permission_schema: self.permission_schema.or(file.permission_schema),
+            secret_prefix: self
+                .secret_prefix
+                .or(file.secret_prefix)
+                .unwrap_or(d.secret_prefix),
+            default_grace_period_seconds: self
+                .default_grace_period_seconds
+                .or(file.default_grace_period_seconds)
+                .unwrap_or(d.default_grace_period_seconds),
+            max_grace_period_seconds: self
+                .max_grace_period_seconds
+                .or(file.max_grace_period_seconds)
+                .unwrap_or(d.max_grace_period_seconds),
+            max_active_versions: self
+                .max_active_versions
+                .or(file.max_active_versions)
+                .unwrap_or(d.max_active_versions),
+            min_ttl_seconds: self
+                .min_ttl_seconds
+                .or(file.min_ttl_seconds)
+                .unwrap_or(d.min_ttl_seconds),
+            max_ttl_seconds: self
+                .max_ttl_seconds
+                .or(file.max_ttl_seconds)
+                .unwrap_or(d.max_ttl_seconds),
+            default_ttl_seconds: self.default_ttl_seconds.or(file.default_ttl_seconds),
+        }
+    }
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint an issuer-API token; it is printed once and stored only as a keyed hash.
+    Create(TokenCreateArgs),
+}
+
+/// Flags of `token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// Issuer-API scope to grant (repeatable or comma-separated), e.g. credentials:create.
+    #[arg(long = "scope", required = true, value_delimiter = ',')]
+    pub scopes: Vec<ApiScope>,
+    /// Limit what credentials this token may mint: permission[@resource] (repeatable).
+    #[arg(long = "authority")]
+    pub authority: Vec<Grant>,
+    /// A name for people.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    /// The server's data directory [default: ./.credential-issuer].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print the token and its id as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl TokenCreateArgs {
+    /// The scopes, without repeats.
+    pub fn scope_set(&self) -> BTreeSet<ApiScope> {
+        self.scopes.iter().copied().collect()
+    }
+}

@@ -1,0 +1,86 @@
+//! Credential operations: create, list, get, rotate, revoke, introspect (thin: extract, call
+//! `lifecycle`, respond).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::respond::{self, header_text};
+use crate::error::ApiError;
+use crate::lifecycle::{self, Call};
+use crate::state::AppState;
+
+/// The query string as `(name, value)` pairs.
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `POST /credentials`
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    call: Call,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = header_text(&headers, "idempotency-key")?;
+    let issued = lifecycle::create(&state.context, &call, &body, key).await?;
+    Ok(respond::issued(StatusCode::CREATED, &state, &issued))
+}
+
+/// `GET /credentials`
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    call: Call,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let page = lifecycle::list(&state.context, &call, &query_pairs(query.as_deref())).await?;
+    Ok(respond::json(StatusCode::OK, &page))
+}
+
+/// `GET /credentials/{id}`
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    call: Call,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let credential = lifecycle::get(&state.context, &call, &id).await?;
+    Ok(respond::credential(&credential))
+}
+
+/// `POST /credentials/{id}/rotate`
+pub(crate) async fn rotate(
+    State(state): State<AppState>,
+    call: Call,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let if_match = header_text(&headers, "if-match")?;
+    let key = header_text(&headers, "idempotency-key")?;
+    let issued = lifecycle::rotate(&state.context, &call, &id, &body, if_match, key).await?;
+    Ok(respond::issued(StatusCode::OK, &state, &issued))
+}
+
+/// `POST /credentials/{id}/revoke`
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    call: Call,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let credential = lifecycle::revoke(&state.context, &call, &id, &body).await?;
+    Ok(respond::credential(&credential))
+}
+
+/// `POST /credentials/introspect`
+pub(crate) async fn introspect(
+    State(state): State<AppState>,
+    call: Call,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let answer = lifecycle::introspect(&state.context, &call, &body).await?;
+    Ok(respond::no_store(StatusCode::OK, &answer))
+}

@@ -1,0 +1,87 @@
+//! The HTTP surface: routes built from the spec's endpoint constants, thin handlers, and the
+//! middleware every request passes through (request id, body checks, tracing).
+
+mod audit;
+mod body_limit;
+mod caller;
+mod credentials;
+mod discovery;
+mod exposures;
+mod health;
+pub(crate) mod request_id;
+mod requests;
+mod respond;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use credential_issuer_spec::WELL_KNOWN_SUFFIX;
+use credential_issuer_spec::operations::{self, Endpoint};
+
+use crate::error::ApiError;
+use crate::issuer::{ENDPOINT_PATH, PERMISSION_SCHEMA_PATH};
+use crate::state::AppState;
+
+/// Builds the router of the server: discovery, operations, health, OpenAPI.
+pub fn app(state: AppState) -> Router {
+    let issuer_path = state.context.issuer.id.path().to_owned();
+    let base = format!("{issuer_path}{ENDPOINT_PATH}");
+    let at = |endpoint: &Endpoint| format!("{base}{}", endpoint.path);
+    Router::new()
+        .route(
+            &format!("{WELL_KNOWN_SUFFIX}{issuer_path}"),
+            get(discovery::manifest),
+        )
+        .route(
+            &format!("{base}{PERMISSION_SCHEMA_PATH}"),
+            get(discovery::permission_schema),
+        )
+        .route(
+            &at(&operations::create::ENDPOINT),
+            post(credentials::create).get(credentials::list),
+        )
+        .route(&at(&operations::get::ENDPOINT), get(credentials::get))
+        .route(
+            &at(&operations::rotate::ENDPOINT),
+            post(credentials::rotate),
+        )
+        .route(
+            &at(&operations::revoke::ENDPOINT),
+            post(credentials::revoke),
+        )
+        .route(
+            &at(&operations::introspect::ENDPOINT),
+            post(credentials::introspect),
+        )
+        .route(
+            &at(&operations::exposure::ENDPOINT),
+            post(exposures::report),
+        )
+        .route(&at(&operations::audit::LIST), get(audit::list))
+        .route(&at(&operations::audit::CHECKPOINT), get(audit::checkpoint))
+        .route(
+            &at(&operations::requests::CREATE),
+            get(requests::not_offered).post(requests::not_offered),
+        )
+        .route(&at(&operations::requests::GET), get(requests::not_offered))
+        .route(
+            &at(&operations::requests::APPROVE),
+            post(requests::not_offered),
+        )
+        .route(
+            &at(&operations::requests::DENY),
+            post(requests::not_offered),
+        )
+        .route(
+            &at(&operations::requests::COLLECT),
+            post(requests::not_offered),
+        )
+        .route("/openapi.json", get(discovery::openapi))
+        .route("/livez", get(health::live))
+        .route("/readyz", get(health::ready))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(body_limit::check))
+        .layer(middleware::from_fn(request_id::assign))
+        .with_state(state)
+}

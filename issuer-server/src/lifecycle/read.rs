@@ -1,0 +1,92 @@
+//! List and get (REQ-LIST-*, REQ-PAGE-*): credential documents, never a secret, with statuses
+//! exact at the time of the request.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use credential_issuer_spec::operations::list::ListQuery;
+use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, Page};
+use credential_issuer_spec::{ApiScope, Credential, CredentialId, Timestamp};
+
+use super::body::credential_id;
+use super::expiry::settle;
+use super::{Call, Context, LifecycleError};
+use crate::store::CredentialFilter;
+
+/// One credential.
+pub async fn get(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+) -> Result<Credential, LifecycleError> {
+    call.require(ApiScope::CredentialsRead)?;
+    let id = credential_id(raw_id)?;
+    let mut record = context
+        .store
+        .credential(context.issuer.id.as_str(), &id)
+        .await?
+        .ok_or(LifecycleError::CredentialNotFound(id))?;
+    settle(&mut record, Timestamp::now());
+    Ok(record.credential)
+}
+
+/// A page of credentials matching the query parameters `pairs`.
+pub async fn list(
+    context: &Context,
+    call: &Call,
+    pairs: &[(String, String)],
+) -> Result<Page<Credential>, LifecycleError> {
+    call.require(ApiScope::CredentialsRead)?;
+    let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+    for key in query.metadata.keys() {
+        let mut chars = key.chars();
+        let valid = matches!(chars.next(), Some('a'..='z'))
+            && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'));
+        if !valid {
+            return Err(LifecycleError::InvalidRequest(format!(
+                "malformed metadata key {key:?}"
+            )));
+        }
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    let now = Timestamp::now();
+    let filter = CredentialFilter {
+        status: query.status,
+        credential_type: query.credential_type,
+        metadata: query.metadata,
+        after: query.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: limit + 1,
+        now: Some(now),
+    };
+    let mut records = context
+        .store
+        .credentials(context.issuer.id.as_str(), &filter)
+        .await?;
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    let next_cursor = match records.last() {
+        Some(last) if more => Some(URL_SAFE_NO_PAD.encode(last.credential.id.as_str())),
+        _ => None,
+    };
+    let items = records
+        .into_iter()
+        .map(|mut record| {
+            settle(&mut record, now);
+            record.credential
+        })
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+fn decode_cursor(cursor: &str) -> Result<CredentialId, LifecycleError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|id| CredentialId::from_str(&id).ok())
+        .ok_or_else(|| {
+            LifecycleError::InvalidRequest("the cursor is not one this issuer gave".to_owned())
+        })
+}

@@ -1,0 +1,128 @@
+//! Revoke (REQ-REV-*): the whole credential, or one previous version. Irreversible; the record
+//! stays for audit; revoking again changes nothing.
+
+use std::collections::BTreeMap;
+
+use credential_issuer_spec::operations::revoke::RevokeRequest;
+use credential_issuer_spec::state::{TransitionError, VersionEvent, transition};
+use credential_issuer_spec::{
+    ApiScope, AuditAction, Credential, CredentialStatus, Outcome, Timestamp,
+};
+
+use super::body::{Empty, credential_id, decode};
+use super::expiry::settle;
+use super::{Call, Context, LifecycleError, audited};
+use crate::store::{CredentialRecord, StoreError};
+
+/// Revokes credential `id`, or only the version the JSON body names.
+pub async fn revoke(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+    body: &[u8],
+) -> Result<Credential, LifecycleError> {
+    let id = &credential_id(raw_id)?;
+    audited(
+        context,
+        call,
+        AuditAction::CredentialRevoke,
+        Some(id),
+        async {
+            call.require(ApiScope::CredentialsRevoke)?;
+            let request: RevokeRequest = decode(body, Empty::IsEmptyObject)?;
+            let issuer = context.issuer.id.as_str();
+            let mut tx = context.store.begin().await?;
+            let mut record = tx
+                .credential(issuer, id)
+                .await?
+                .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
+            let now = Timestamp::now();
+            let expected = record.credential.current_version;
+            let expirations = settle(&mut record, now);
+            let changed = match request.version {
+                None => revoke_credential(&mut record, now),
+                Some(version) => revoke_version(&mut record, version, now)?,
+            };
+            tx.save_credential(&record, expected)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict => LifecycleError::RotationConflict {
+                        current_version: expected + 1,
+                    },
+                    other => other.into(),
+                })?;
+            for (action, version) in expirations {
+                let entry = call.audit(
+                    action,
+                    Some(id.clone()),
+                    version,
+                    Outcome::Success,
+                    BTreeMap::new(),
+                );
+                tx.append_audit(issuer, entry).await?;
+            }
+            let mut details = BTreeMap::from([("changed".to_owned(), serde_json::json!(changed))]);
+            if let Some(reason) = &request.reason {
+                details.insert("reason".to_owned(), serde_json::json!(reason));
+            }
+            let entry = call.audit(
+                AuditAction::CredentialRevoke,
+                Some(id.clone()),
+                request.version,
+                Outcome::Success,
+                details,
+            );
+            tx.append_audit(issuer, entry).await?;
+            tx.commit().await?;
+            Ok(record.credential)
+        },
+    )
+    .await
+}
+
+/// Revokes every version still valid; returns whether anything changed.
+pub(super) fn revoke_credential(record: &mut CredentialRecord, now: Timestamp) -> bool {
+    let credential = &mut record.credential;
+    if credential.status == CredentialStatus::Revoked {
+        return false;
+    }
+    for version in &mut credential.versions {
+        if let Ok(next) = transition(version.status, VersionEvent::CredentialRevoked) {
+            if next != version.status {
+                version.status = next;
+                version.revoked_at = Some(now);
+            }
+        }
+    }
+    credential.status = CredentialStatus::Revoked;
+    credential.revoked_at = Some(now);
+    true
+}
+
+/// Revokes one previous version; returns whether anything changed.
+pub(super) fn revoke_version(
+    record: &mut CredentialRecord,
+    number: u32,
+    now: Timestamp,
+) -> Result<bool, LifecycleError> {
+    let current = record.credential.current_version;
+    let version = record
+        .credential
+        .versions
+        .iter_mut()
+        .find(|v| v.version == number)
+        .ok_or_else(|| {
+            LifecycleError::InvalidRequest(format!(
+                "there is no version {number}; the current version is {current}"
+            ))
+        })?;
+    match transition(version.status, VersionEvent::VersionRevoked) {
+        Ok(next) => {
+            version.status = next;
+            version.revoked_at = Some(now);
+            Ok(true)
+        }
+        Err(TransitionError::Terminal(_)) => Ok(false),
+        Err(error) => Err(LifecycleError::InvalidRequest(error.to_string())),
+    }
+}

@@ -1,0 +1,132 @@
+//! The state every request shares: the lifecycle context and the discovery documents,
+//! serialised once at start.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use credential_issuer_spec::{ApiScope, IssuerId, Secret};
+use sha2::{Digest, Sha256};
+
+use crate::config::ServerConfig;
+use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema};
+use crate::keys::{ServerKeys, write_private};
+use crate::lifecycle::Context;
+use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
+use crate::store::{Store, StoreError};
+use crate::tokens::mint_token;
+
+/// The file the bootstrap token is written to on first start.
+pub const BOOTSTRAP_TOKEN_FILE: &str = "bootstrap-token";
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The data directory or a key file.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The store.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The issuer's configuration.
+    #[error("issuer: {0}")]
+    Profile(#[from] ProfileError),
+    /// The public URL is not an issuer identifier.
+    #[error("public URL: {0}")]
+    PublicUrl(#[from] credential_issuer_spec::issuer::IssuerIdError),
+    /// The permission schema file.
+    #[error("permission schema {path}: {message}")]
+    PermissionSchema {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A document served as is, with its entity tag.
+#[derive(Debug, Clone)]
+pub(crate) struct Document {
+    pub(crate) body: Bytes,
+    pub(crate) etag: String,
+}
+
+impl Document {
+    fn of(value: &impl serde::Serialize) -> Self {
+        let body = serde_json::to_vec_pretty(value).unwrap_or_default();
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+        Self {
+            body: Bytes::from(body),
+            etag,
+        }
+    }
+}
+
+/// Shared, cheaply cloned state of the server.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) context: Context,
+    pub(crate) manifest: Arc<Document>,
+    pub(crate) permission_schema: Arc<Document>,
+    pub(crate) openapi: Arc<Document>,
+}
+
+impl AppState {
+    /// Builds the state from its parts.
+    pub fn new(store: Arc<dyn Store>, keys: ServerKeys, issuer: IssuerProfile) -> Self {
+        let manifest = Document::of(&issuer.manifest());
+        let permission_schema = Document::of(&issuer.permissions);
+        let openapi = Document::of(&crate::openapi::document(&issuer));
+        Self {
+            context: Context {
+                store,
+                keys,
+                issuer: Arc::new(issuer),
+            },
+            manifest: Arc::new(manifest),
+            permission_schema: Arc::new(permission_schema),
+            openapi: Arc::new(openapi),
+        }
+    }
+
+    /// Opens the data directory (creating keys, database and, on first start, a bootstrap
+    /// token with every scope) and builds the state. Returns the bootstrap token when it was
+    /// created now, so that the caller can show it once.
+    pub async fn open(config: &ServerConfig) -> Result<(Self, Option<Secret>), StartupError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
+        let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE)).await?;
+        let issuer_id = IssuerId::parse(&config.issuer_identifier())?;
+        let permissions = match &config.permission_schema {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)?;
+                serde_json::from_str(&text).map_err(|e| StartupError::PermissionSchema {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?
+            }
+            None => default_permission_schema(&issuer_id),
+        };
+        let profile = IssuerProfile::new(
+            issuer_id,
+            permissions,
+            &config.secret_prefix,
+            config.rotation_policy(),
+            config.expiry_policy(),
+        )?;
+        let bootstrap = if first_start {
+            let minted = mint_token(&keys.token_mac, "bootstrap", ApiScope::ALL.into(), None);
+            store.insert_token(&minted.record).await?;
+            let path = config.data_dir.join(BOOTSTRAP_TOKEN_FILE);
+            write_private(&path, format!("{}\n", minted.token.expose()).as_bytes())?;
+            Some(minted.token)
+        } else {
+            None
+        };
+        Ok((Self::new(Arc::new(store), keys, profile), bootstrap))
+    }
+
+    /// The lifecycle context.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+}

@@ -1,0 +1,139 @@
+//! Storage: an object-safe async trait, so that the SQLite store (the embedded default) and
+//! the PostgreSQL store (to scale out) are interchangeable behind `Arc<dyn Store>`.
+//!
+//! Reads outside a transaction see committed data. Every write goes through a [`Transaction`]:
+//! the credential change, its audit event and any idempotency record commit together or not at
+//! all, and [`Transaction::save_credential`] is a compare-and-set on the credential's version.
+
+mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
+
+pub use records::{
+    AuditEntry, AuditQuery, CredentialFilter, CredentialRecord, ExposureRecord, IdempotencyKey,
+    StoredResponse, VersionRecord,
+};
+
+use crate::tokens::TokenRecord;
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The record changed since it was read (compare-and-set failed) or a unique key exists.
+    #[error("conflict: the record changed concurrently")]
+    Conflict,
+    /// The database failed.
+    #[error("database error")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored value could not be read back.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// The storage of one server: credentials of every issuer it hosts, audit logs, tokens.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Starts a write transaction.
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
+
+    /// One credential.
+    async fn credential(
+        &self,
+        issuer: &str,
+        id: &CredentialId,
+    ) -> Result<Option<CredentialRecord>, StoreError>;
+
+    /// Credentials matching `filter`, in id order, after `filter.after`, at most `filter.limit`.
+    async fn credentials(
+        &self,
+        issuer: &str,
+        filter: &CredentialFilter,
+    ) -> Result<Vec<CredentialRecord>, StoreError>;
+
+    /// The credential and version whose secret has this keyed hash.
+    async fn credential_by_secret_mac(
+        &self,
+        mac: &[u8],
+    ) -> Result<Option<(CredentialRecord, u32)>, StoreError>;
+
+    /// Audit events of `issuer`, oldest first.
+    async fn audit_events(
+        &self,
+        issuer: &str,
+        query: &AuditQuery,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Credentials with a previous version or a lifetime due to end at or before `now`.
+    async fn due_for_expiry(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, CredentialId)>, StoreError>;
+
+    /// The token with this keyed hash.
+    async fn token_by_mac(&self, mac: &[u8]) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// Stores a new token.
+    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// A write transaction. Dropping it without [`commit`](Transaction::commit) rolls it back.
+#[async_trait]
+pub trait Transaction: Send {
+    /// One credential, as of this transaction.
+    async fn credential(
+        &mut self,
+        issuer: &str,
+        id: &CredentialId,
+    ) -> Result<Option<CredentialRecord>, StoreError>;
+
+    /// The credential and version whose secret has this fingerprint.
+    async fn version_by_fingerprint(
+        &mut self,
+        issuer: &str,
+        fingerprint: &str,
+    ) -> Result<Option<(CredentialId, u32)>, StoreError>;
+
+    /// Stores a new credential with its versions.
+    async fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), StoreError>;
+
+    /// Stores a changed credential, only if its current version is still `expected_version`
+    /// ([`StoreError::Conflict`] otherwise). Versions are inserted or updated.
+    async fn save_credential(
+        &mut self,
+        record: &CredentialRecord,
+        expected_version: u32,
+    ) -> Result<(), StoreError>;
+
+    /// Appends an event to the issuer's audit log, linking it to the previous one.
+    async fn append_audit(
+        &mut self,
+        issuer: &str,
+        entry: AuditEntry,
+    ) -> Result<AuditEvent, StoreError>;
+
+    /// The response stored under an idempotency key.
+    async fn stored_response(
+        &mut self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, StoreError>;
+
+    /// Stores the response to an idempotent request.
+    async fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
+
+    /// Records an exposure report.
+    async fn insert_exposure(&mut self, exposure: &ExposureRecord) -> Result<(), StoreError>;
+
+    /// Makes every change durable.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,140 @@
+//! What the store keeps, in the server's own terms.
+
+use std::collections::BTreeMap;
+
+use credential_issuer_spec::{
+    AuditAction, Credential, CredentialId, CredentialStatus, CredentialType, Grant, Outcome,
+    Timestamp, Version,
+};
+
+/// A credential with what only the server may see: per version, its scope and the keyed hash
+/// and fingerprint of its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialRecord {
+    /// The issuer the credential belongs to.
+    pub issuer: String,
+    /// The credential as served (the secret-free wire document).
+    pub credential: Credential,
+    /// Per version, in the order of `credential.versions`.
+    pub versions: Vec<VersionRecord>,
+}
+
+/// The server-side part of one version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    /// The version number.
+    pub version: u32,
+    /// What this version's secret may do.
+    pub scope: Vec<Grant>,
+    /// HMAC-SHA-256 of the secret.
+    pub secret_mac: [u8; 32],
+    /// The keyed hash of the secret's fingerprint (see `minting::fingerprint_index`).
+    pub fingerprint: String,
+}
+
+impl CredentialRecord {
+    /// The wire version and server part of `version`.
+    pub fn version(&self, version: u32) -> Option<(&Version, &VersionRecord)> {
+        let wire = self
+            .credential
+            .versions
+            .iter()
+            .find(|v| v.version == version)?;
+        let server = self.versions.iter().find(|v| v.version == version)?;
+        Some((wire, server))
+    }
+}
+
+/// Which credentials to list.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialFilter {
+    /// Only with this status (as of `now`).
+    pub status: Option<CredentialStatus>,
+    /// Only of this type.
+    pub credential_type: Option<CredentialType>,
+    /// Only with each of these metadata pairs.
+    pub metadata: BTreeMap<String, String>,
+    /// Only with an id greater than this.
+    pub after: Option<CredentialId>,
+    /// At most this many.
+    pub limit: u32,
+    /// The instant statuses are evaluated at.
+    pub now: Option<Timestamp>,
+}
+
+/// Which audit events to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only about this credential.
+    pub credential_id: Option<CredentialId>,
+    /// Only with a sequence number greater than this.
+    pub after_seq: u64,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// An audit event before the store numbers and links it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// When.
+    pub time: Timestamp,
+    /// Who: `token:<id>` or `system`.
+    pub actor: String,
+    /// What.
+    pub action: AuditAction,
+    /// Which credential.
+    pub credential_id: Option<CredentialId>,
+    /// Which version.
+    pub version: Option<u32>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The request that caused it.
+    pub request_id: String,
+    /// Anything else; never a secret.
+    pub details: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where an idempotent response is filed: per issuer, caller and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The issuer.
+    pub issuer: String,
+    /// The caller's token id.
+    pub principal: String,
+    /// The `Idempotency-Key` header.
+    pub key: String,
+}
+
+/// A stored response to an idempotent request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    /// Which operation produced it (`create`, `rotate:<id>`).
+    pub operation: String,
+    /// SHA-256 of the request body, to detect a reused key.
+    pub request_hash: [u8; 32],
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, sealed (it holds a secret).
+    pub sealed_body: Vec<u8>,
+    /// When it was stored.
+    pub created_at: Timestamp,
+}
+
+/// A recorded exposure report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureRecord {
+    /// The issuer.
+    pub issuer: String,
+    /// `exp_<uuid>`.
+    pub id: String,
+    /// When it was reported.
+    pub reported_at: Timestamp,
+    /// Who reported it.
+    pub actor: String,
+    /// The reporter's `source`.
+    pub source: Option<String>,
+    /// `report` or `revoke`.
+    pub action: String,
+    /// The results, as served (no secret).
+    pub results: serde_json::Value,
+}

@@ -1,0 +1,65 @@
+//! Issuer-API tokens: the bearer tokens callers present (`credentials:create`, `audit:read`, ...).
+//! Stored only as a keyed hash; the token itself is shown once, when minted.
+
+use std::collections::BTreeSet;
+
+use credential_issuer_spec::{ApiScope, Grant, NativeSecretFormat, Secret, Timestamp};
+
+use crate::keys::Key;
+use crate::minting::{mint, secret_mac};
+
+/// The prefix of issuer-API tokens, distinct from credential secrets so scanners tell them apart.
+pub const TOKEN_PREFIX: &str = "cit_";
+
+/// A stored token: who it is and what it may do. Holds no secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// `tok_<uuid>`.
+    pub id: String,
+    /// HMAC-SHA-256 of the token.
+    pub mac: [u8; 32],
+    /// A name for people.
+    pub label: String,
+    /// The issuer-API scopes it holds.
+    pub scopes: BTreeSet<ApiScope>,
+    /// The most a credential minted by this caller may do; `None` for no ceiling.
+    pub authority: Option<Vec<Grant>>,
+    /// When it was minted.
+    pub created_at: Timestamp,
+}
+
+/// A token just minted: the record to store and the token to show once.
+#[derive(Debug)]
+pub struct MintedToken {
+    /// What to store.
+    pub record: TokenRecord,
+    /// What to give the caller.
+    pub token: Secret,
+}
+
+/// The token format (prefix + base62 + checksum).
+pub fn token_format() -> NativeSecretFormat {
+    match NativeSecretFormat::new(TOKEN_PREFIX) {
+        Ok(format) => format,
+        Err(_) => unreachable!("the token prefix is well-formed"),
+    }
+}
+
+/// Mints a token with `scopes` and an optional `authority` ceiling.
+pub fn mint_token(
+    key: &Key,
+    label: &str,
+    scopes: BTreeSet<ApiScope>,
+    authority: Option<Vec<Grant>>,
+) -> MintedToken {
+    let token = mint(&token_format());
+    let record = TokenRecord {
+        id: format!("tok_{}", uuid::Uuid::now_v7().simple()),
+        mac: secret_mac(key, token.expose()),
+        label: label.to_owned(),
+        scopes,
+        authority,
+        created_at: Timestamp::now(),
+    };
+    MintedToken { record, token }
+}
