@@ -32,6 +32,8 @@ pub enum Command {
     /// Manage issuer-API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the OpenAPI 3.1 description of a server with the default configuration.
+    Openapi,
 }
 
 /// Flags of `serve`.

@@ -41,6 +41,9 @@ pub enum ProfileError {
     /// The secret prefix is malformed.
     #[error("secret prefix: {0}")]
     Prefix(#[from] credential_issuer_spec::secret::SecretFormatError),
+    /// The issuer identifier is malformed.
+    #[error("issuer identifier: {0}")]
+    Issuer(#[from] credential_issuer_spec::issuer::IssuerIdError),
     /// A policy bound is inconsistent.
     #[error("policy: {0}")]
     Policy(&'static str),
@@ -144,6 +147,21 @@ impl IssuerProfile {
             signed_manifest: None,
         }
     }
+}
+
+/// The profile of a server started with no configuration at all (the one `schemas/openapi.json`
+/// describes).
+pub fn default_profile() -> Result<IssuerProfile, ProfileError> {
+    let config = crate::config::ServerConfig::default();
+    let id = IssuerId::parse(&config.issuer_identifier())?;
+    let permissions = default_permission_schema(&id);
+    IssuerProfile::new(
+        id,
+        permissions,
+        &config.secret_prefix,
+        config.rotation_policy(),
+        config.expiry_policy(),
+    )
 }
 
 /// The permission schema the server uses when none is configured: a small example API with

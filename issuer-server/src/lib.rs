@@ -12,7 +12,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use credential_issuer_server::{AppState, app, config::ServerConfig};
 //! let config = ServerConfig::default();
-//! let state = AppState::open(&config).await?;
+//! let (state, _bootstrap_token) = AppState::open(&config).await?;
 //! let listener = tokio::net::TcpListener::bind(config.addr).await?;
 //! axum::serve(listener, app(state)).await?;
 //! # Ok(()) }

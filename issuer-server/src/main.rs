@@ -26,6 +26,17 @@ fn main() -> ExitCode {
             init_logging(config.log_format);
             runtime.block_on(run_server(config))
         }
+        Command::Openapi => match credential_issuer_server::issuer::default_profile() {
+            Ok(profile) => {
+                let document = credential_issuer_server::openapi::document(&profile);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&document).unwrap_or_default()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error.to_string()),
+        },
         Command::Token(TokenCommand::Create(args)) => {
             let data_dir = args
                 .data_dir

@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn suffix_is_inserted_not_appended() {
-        // REQ-DISC-2: path insertion.
+        // REQ-DISC-1 (insertion) and REQ-DISC-2 (never appending).
         assert_eq!(
             manifest_url("https://gw.example.com/openai"),
             "https://gw.example.com/.well-known/credential-issuer/openai"

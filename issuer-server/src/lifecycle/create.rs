@@ -30,10 +30,10 @@ pub async fn create(
             .transpose()?;
         check(context, call, &request)?;
         let mut tx = context.store.begin().await?;
-        if let Some(idempotency) = &idempotency {
-            if let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await? {
-                return Ok(first);
-            }
+        if let Some(idempotency) = &idempotency
+            && let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await?
+        {
+            return Ok(first);
         }
         let now = Timestamp::now();
         let (record, issued) = build(context, &request, now);

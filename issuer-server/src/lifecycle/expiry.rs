@@ -32,11 +32,12 @@ pub fn settle(record: &mut CredentialRecord, now: Timestamp) -> Settled {
     }
     for version in &mut credential.versions {
         let grace_over = version.expires_at.is_some_and(|t| t <= now);
-        if version.status == VersionStatus::Previous && grace_over {
-            if let Ok(next) = transition(version.status, VersionEvent::GraceEnded) {
-                version.status = next;
-                changes.push((AuditAction::VersionExpire, Some(version.version)));
-            }
+        if version.status == VersionStatus::Previous
+            && grace_over
+            && let Ok(next) = transition(version.status, VersionEvent::GraceEnded)
+        {
+            version.status = next;
+            changes.push((AuditAction::VersionExpire, Some(version.version)));
         }
     }
     changes

@@ -87,11 +87,11 @@ pub(super) fn revoke_credential(record: &mut CredentialRecord, now: Timestamp) -
         return false;
     }
     for version in &mut credential.versions {
-        if let Ok(next) = transition(version.status, VersionEvent::CredentialRevoked) {
-            if next != version.status {
-                version.status = next;
-                version.revoked_at = Some(now);
-            }
+        if let Ok(next) = transition(version.status, VersionEvent::CredentialRevoked)
+            && next != version.status
+        {
+            version.status = next;
+            version.revoked_at = Some(now);
         }
     }
     credential.status = CredentialStatus::Revoked;

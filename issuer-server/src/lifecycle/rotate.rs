@@ -65,12 +65,11 @@ pub async fn rotate(
             let grace = grace_period(context, mode, request.grace_period_seconds)?;
             let issuer = context.issuer.id.as_str();
             let mut tx = context.store.begin().await?;
-            if let Some(idempotency) = &idempotency {
-                if let Some(first) =
+            if let Some(idempotency) = &idempotency
+                && let Some(first) =
                     idempotency::replay(&mut *tx, context, call, idempotency).await?
-                {
-                    return Ok(first);
-                }
+            {
+                return Ok(first);
             }
             let mut record = tx
                 .credential(issuer, id)
@@ -88,12 +87,12 @@ pub async fn rotate(
                 }
                 CredentialStatus::Active => {}
             }
-            if let Some(IfMatch(Some(version))) = if_match {
-                if version != expected {
-                    return Err(LifecycleError::RotationConflict {
-                        current_version: expected,
-                    });
-                }
+            if let Some(IfMatch(Some(version))) = if_match
+                && version != expected
+            {
+                return Err(LifecycleError::RotationConflict {
+                    current_version: expected,
+                });
             }
             let current_scope = record
                 .version(expected)

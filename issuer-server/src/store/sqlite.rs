@@ -217,7 +217,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<CredentialRecord>, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(backend)?;
-        let record = load_credential(&mut *tx, issuer, id.as_str()).await;
+        let record = load_credential(&mut tx, issuer, id.as_str()).await;
         tx.rollback().await.map_err(backend)?;
         record
     }
@@ -265,7 +265,7 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(record) = load_credential(&mut *tx, issuer, &id).await? {
+            if let Some(record) = load_credential(&mut tx, issuer, &id).await? {
                 records.push(record);
             }
         }
@@ -291,7 +291,7 @@ impl Store for SqliteStore {
         let issuer: String = get(&row, "issuer")?;
         let id: String = get(&row, "credential_id")?;
         let version: i64 = get(&row, "version")?;
-        let record = load_credential(&mut *tx, &issuer, &id).await?;
+        let record = load_credential(&mut tx, &issuer, &id).await?;
         tx.rollback().await.map_err(backend)?;
         let version = u32::try_from(version).map_err(|_| corrupt("version"))?;
         Ok(record.map(|r| (r, version)))
@@ -411,7 +411,7 @@ impl SqliteTransaction {
                                        created_at, expires_at, revoked_at, secret_mac, fingerprint)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (issuer, credential_id, version) DO UPDATE SET
-                   status = excluded.status, expires_at = excluded.expires_at,
+                   status = excluded.status, scope = excluded.scope, expires_at = excluded.expires_at,
                    revoked_at = excluded.revoked_at",
             )
             .bind(&record.issuer)
@@ -440,7 +440,7 @@ impl Transaction for SqliteTransaction {
         issuer: &str,
         id: &CredentialId,
     ) -> Result<Option<CredentialRecord>, StoreError> {
-        load_credential(&mut *self.tx, issuer, id.as_str()).await
+        load_credential(&mut self.tx, issuer, id.as_str()).await
     }
 
     async fn version_by_fingerprint(

@@ -24,7 +24,7 @@ fn spec_text() -> String {
         .unwrap_or_else(|e| panic!("spec/credential-issuer.md: {e}"))
 }
 
-/// `REQ-AREA-N` ids at the start of a requirement (`- **REQ-X-1**` or `**REQ-X-1**`).
+/// `REQ-AREA-N` ids at the start of a requirement (a line starting with a bold `REQ-<AREA>-<N>`).
 fn defined_ids(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| {

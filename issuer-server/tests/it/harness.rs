@@ -1,0 +1,250 @@
+//! Starts a server on 127.0.0.1 with a fresh data directory and drives it over HTTP.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use credential_issuer_server::config::ServerConfig;
+use credential_issuer_server::tokens::mint_token;
+use credential_issuer_server::{AppState, serve};
+use credential_issuer_spec::{ApiScope, Grant};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// A running server and the tokens to talk to it.
+pub(crate) struct TestServer {
+    /// The issuer identifier, e.g. `http://127.0.0.1:41234`.
+    pub(crate) issuer: String,
+    /// `{issuer}/credential-issuer`.
+    pub(crate) endpoint: String,
+    /// A token with every scope and no authority ceiling.
+    pub(crate) admin: String,
+    pub(crate) state: AppState,
+    pub(crate) dir: tempfile::TempDir,
+    client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) text: String,
+}
+
+impl Reply {
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with `status` and the problem type `name`.
+    #[track_caller]
+    pub(crate) fn assert_problem(&self, status: u16, name: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(
+            body["type"],
+            format!("urn:credential-issuer:problem:{name}"),
+            "{}",
+            self.text
+        );
+        assert_eq!(body["status"], status);
+    }
+}
+
+impl TestServer {
+    pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose configuration `tune` may change (`addr` and `data_dir` are set).
+    pub(crate) async fn start_with(tune: impl FnOnce(&mut ServerConfig)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut config = ServerConfig {
+            addr: listener.local_addr().unwrap(),
+            data_dir: dir.path().join("data"),
+            min_ttl_seconds: 1,
+            ..ServerConfig::default()
+        };
+        tune(&mut config);
+        let (state, bootstrap) = AppState::open(&config).await.unwrap();
+        let admin = bootstrap
+            .expect("a first start mints a bootstrap token")
+            .expose()
+            .to_owned();
+        let task = tokio::spawn({
+            let state = state.clone();
+            async move {
+                serve::run(listener, state).await.unwrap();
+            }
+        });
+        let issuer = config.issuer_identifier();
+        Self {
+            endpoint: format!("{issuer}/credential-issuer"),
+            issuer,
+            admin,
+            state,
+            dir,
+            client: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Mints a token with `scopes` and, optionally, an authority ceiling.
+    pub(crate) async fn token(&self, scopes: &[ApiScope], authority: Option<&[&str]>) -> String {
+        let authority: Option<Vec<Grant>> =
+            authority.map(|grants| grants.iter().map(|g| g.parse().unwrap()).collect());
+        let scopes: BTreeSet<ApiScope> = scopes.iter().copied().collect();
+        let minted = mint_token(
+            &self.state.context().keys.token_mac,
+            "test",
+            scopes,
+            authority,
+        );
+        self.state
+            .context()
+            .store
+            .insert_token(&minted.record)
+            .await
+            .unwrap();
+        minted.token.expose().to_owned()
+    }
+
+    /// Sends a request to `url` (absolute, or relative to the endpoint when it starts with `/`).
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let url = if url.starts_with('/') {
+            format!("{}{url}", self.endpoint)
+        } else {
+            url.to_owned()
+        };
+        let mut request = self.client.request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.unwrap();
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.unwrap(),
+        }
+    }
+
+    /// `POST` JSON with the admin token.
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            Some(&self.admin),
+            &[],
+            Some(&body.to_string()),
+        )
+        .await
+    }
+
+    /// `GET` with the admin token.
+    pub(crate) async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, Some(&self.admin), &[], None)
+            .await
+    }
+
+    /// Creates a credential with `scope` and returns the issued credential.
+    pub(crate) async fn create(&self, scope: &[&str]) -> Value {
+        let grants: Vec<Value> = scope
+            .iter()
+            .map(|g| serde_json::to_value(g.parse::<Grant>().unwrap()).unwrap())
+            .collect();
+        let reply = self
+            .post(
+                "/credentials",
+                &serde_json::json!({ "type": "api_key", "name": "test", "scope": grants }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()
+    }
+
+    /// Introspects `secret` with the admin token.
+    pub(crate) async fn introspect(&self, secret: &str) -> Value {
+        let reply = self
+            .post(
+                "/credentials/introspect",
+                &serde_json::json!({ "secret": secret }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.json()
+    }
+
+    /// Every audit event, oldest first.
+    pub(crate) async fn audit(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self
+                .get(&format!("/audit?after_seq={after}&limit=200"))
+                .await
+                .json();
+            let items = page["items"].as_array().unwrap().clone();
+            if items.is_empty() {
+                return events;
+            }
+            after = items.last().unwrap()["seq"].as_u64().unwrap();
+            events.extend(items);
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Validates `instance` against `schemas/<name>.schema.json` (formats enforced).
+#[track_caller]
+pub(crate) fn assert_schema(name: &str, instance: &Value) {
+    let path = format!(
+        "{}/../schemas/{name}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}\n{instance}");
+}

@@ -1,0 +1,16 @@
+//! Integration tests of the issuer server: real HTTP on 127.0.0.1 against a real SQLite file in
+//! a temporary directory. One test binary; a module per area.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly; a panic is the failure report"
+)]
+
+mod audit;
+mod crash;
+mod credentials;
+mod discovery;
+mod errors;
+mod harness;
+mod secrets;
