@@ -116,7 +116,7 @@ async fn acknowledged_creates_survive_kill_9() {
     );
     drop(server);
 
-    let _server = start(&data, port, &log);
+    let mut restarted = start(&data, port, &log);
     wait_ready(&client, &base).await;
     let mut stored = std::collections::BTreeSet::new();
     let mut cursor: Option<String> = None;
@@ -178,7 +178,25 @@ async fn acknowledged_creates_survive_kill_9() {
     let (seq, _) = verify_chain(&events, 0, GENESIS_HASH).expect("the chain links after the crash");
     assert!(seq as usize >= acknowledged.len());
 
+    // SIGTERM stops the server gracefully, with a successful exit.
+    let pid = restarted.child.id().to_string();
+    let signalled = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = restarted.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit after SIGTERM: {status}");
+
     // The server's own log never holds the token.
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(!log_text.contains(&token));
+    assert!(log_text.contains("shutting down"));
 }

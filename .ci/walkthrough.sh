@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the README's curl walkthrough, as written, against a fresh server with an empty data
+# directory, and checks its outcomes and that no issued secret reached the log or data directory.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${1:-$root/target/debug/credential-issuer-server}"
+work="$(mktemp -d)"
+trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+block="$(awk '/<!-- walkthrough:begin -->/{on=1; next} /<!-- walkthrough:end -->/{on=0} on' "$root/README.md" \
+  | sed -e '/^```/d')"
+port=8080
+if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "walkthrough: 127.0.0.1:8080 is taken on this machine; using port $port instead"
+  block="${block//127.0.0.1:8080/127.0.0.1:$port}"
+fi
+
+cd "$work"
+"$bin" serve --addr "127.0.0.1:$port" --data-dir .credential-issuer >"$work/stdout.log" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.1
+done
+
+# The block keeps the secrets in variables; the check needs them afterwards.
+bash -euo pipefail -c "$block"$'\n''printf "%s\n" "$SECRET_V1" "$SECRET_V2" >secrets.txt' >"$work/transcript.txt"
+cat "$work/transcript.txt"
+echo
+
+fail() { echo "walkthrough: $*" >&2; exit 1; }
+grep -q '"protocol"' "$work/transcript.txt" || fail "no manifest"
+[ "$(grep -c '^{"active":true' "$work/transcript.txt")" -eq 3 ] || fail "expected three active introspections"
+grep -q '^{"active":false}$' "$work/transcript.txt" || fail "revoked version 1 still active"
+for action in credential.create credential.introspect credential.rotate credential.revoke; do
+  grep -q "\"action\":\"$action\"" "$work/transcript.txt" || fail "no $action audit event"
+done
+secrets="$(grep -E '^cik_[0-9A-Za-z]{49}$' secrets.txt || true)"
+[ "$(echo "$secrets" | wc -l)" -eq 2 ] || fail "the walkthrough did not issue two secrets"
+rm secrets.txt
+for secret in $secrets; do
+  if grep -rq "$secret" "$work/server.log" .credential-issuer; then
+    fail "an issued secret was found in the server log or the data directory"
+  fi
+done
+token="$(cat .credential-issuer/bootstrap-token)"
+if grep -q "$token" "$work/server.log"; then fail "the bootstrap token is in the server log"; fi
+echo "walkthrough: ok ($(echo "$secrets" | wc -l) secrets issued; none in the log or data directory)"
