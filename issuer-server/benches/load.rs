@@ -9,11 +9,7 @@
 //! The load generator runs in this process, the server in its own; on a small machine they share
 //! the cores, so the numbers are a floor, not a ceiling.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a benchmark fails loudly"
-)]
+#![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
