@@ -45,5 +45,43 @@ for secret in $secrets; do
   fi
 done
 token="$(cat .credential-issuer/bootstrap-token)"
+
+# The server's documents against schemas/, with Python's jsonschema (not our validator).
+ISSUER="http://127.0.0.1:$port" TOKEN="$token" SCHEMAS="$root/schemas" python3 - <<'PY'
+import json, os, urllib.request
+from jsonschema import Draft202012Validator
+
+def fetch(url, token=None):
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+def check(name, document):
+    with open(os.path.join(os.environ["SCHEMAS"], name + ".schema.json")) as f:
+        schema = json.load(f)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [e.message for e in validator.iter_errors(document)]
+    if errors:
+        raise SystemExit(f"walkthrough: {name} does not validate: {errors[:3]}")
+
+issuer, token = os.environ["ISSUER"], os.environ["TOKEN"]
+manifest = fetch(issuer + "/.well-known/credential-issuer")
+check("manifest", manifest)
+check("permission-schema", fetch(manifest["permission_schema_url"]))
+api = manifest["credential_issuer_endpoint"]
+page = fetch(api + "/credentials", token)
+check("credential-page", page)
+for credential in page["items"]:
+    check("credential", credential)
+    check("credential", fetch(api + "/credentials/" + credential["id"], token))
+audit = fetch(api + "/audit", token)
+check("audit-page", audit)
+for event in audit["items"]:
+    check("audit-event", event)
+print(f"walkthrough: manifest, permission schema, {len(page['items'])} credential(s) and "
+      f"{len(audit['items'])} audit events validate (Python jsonschema)")
+PY
 if grep -q "$token" "$work/server.log"; then fail "the bootstrap token is in the server log"; fi
 echo "walkthrough: ok ($(echo "$secrets" | wc -l) secrets issued; none in the log or data directory)"
