@@ -1,5 +1,49 @@
 //! # credential-issuer-client
 //!
-//! The client of the credential-issuer protocol: discovery and typed operations over HTTP, and
-//! the `credctl` tool. Nothing is implemented yet; this crate is a placeholder for the client
-//! work and offers no API.
+//! Discover and drive any credential issuer over HTTP, exactly as a tool would drive a vendor:
+//! this crate never links a server.
+//!
+//! - [`Client::discover`] derives the manifest URL (path insertion), fetches the manifest with
+//!   a timeout and a size limit, validates it against the project's JSON Schemas (embedded at
+//!   build), checks that its `issuer` matches exactly, tells it apart from OpenID4VCI metadata,
+//!   fetches and checks the permission schema, and caches both by `ETag` and `Cache-Control`.
+//! - [`Issuer`] offers typed operations for every endpoint (create, list as a stream over
+//!   cursor pages, get, rotate, revoke, introspect, report exposure, audit), with an
+//!   `Idempotency-Key` on create and rotate, and retries with backoff on 429, 503 and
+//!   connection failures for requests that are safe to repeat.
+//! - [`ClientError`] tells transport failures, problem documents (typed by problem type),
+//!   invalid documents (with the rule they break) and issuer mismatches apart.
+//!
+//! The `credctl` binary of this crate is the command-line tool built on it.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), credential_issuer_client::ClientError> {
+//! use credential_issuer_client::Client;
+//! use credential_issuer_spec::operations::create::CreateRequest;
+//! use credential_issuer_spec::{CredentialType, Secret};
+//!
+//! let issuer = Client::new()
+//!     .discover("http://127.0.0.1:8080")
+//!     .await?
+//!     .with_token(Secret::new(std::fs::read_to_string(".credential-issuer/bootstrap-token").unwrap_or_default().trim().to_owned()));
+//! let request = CreateRequest::new(
+//!     CredentialType::ApiKey,
+//!     "dashboard reader".parse().unwrap(),
+//!     vec!["events:read@project:web".parse().unwrap()],
+//! );
+//! let issued = issuer.create(&request).await?;
+//! println!("created {} (version {})", issued.credential.id, issued.credential.current_version);
+//! # Ok(()) }
+//! ```
+
+mod client;
+pub mod discovery;
+mod error;
+mod issuer;
+pub mod schemas;
+mod transport;
+
+pub use client::Client;
+pub use error::{ClientError, ProblemError};
+pub use issuer::{AuditQuery, Issuer, PageStream};
+pub use transport::TransportOptions;

@@ -149,3 +149,42 @@ impl TokenCreateArgs {
         self.scopes.iter().copied().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+    use crate::config::{ConfigFile, ServerConfig};
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let file: ConfigFile = toml::from_str(
+            "addr = \"127.0.0.1:9000\"\nsecret_prefix = \"abc_\"\nmax_active_versions = 3\n",
+        )
+        .unwrap();
+        let cli = Cli::try_parse_from([
+            "credential-issuer-server",
+            "serve",
+            "--addr",
+            "127.0.0.1:9100",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        let config = args.resolve(file);
+        assert_eq!(config.addr.port(), 9100, "the flag wins over the file");
+        assert_eq!(
+            config.secret_prefix, "abc_",
+            "the file wins over the default"
+        );
+        assert_eq!(config.max_active_versions, 3);
+        assert_eq!(config.data_dir, ServerConfig::default().data_dir);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<ConfigFile>("adress = \"127.0.0.1:1\"\n").is_err());
+    }
+}

@@ -1,0 +1,197 @@
+//! The command line of `credctl`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use credential_issuer_spec::Grant;
+
+/// Discover and drive credential issuers: create, list, rotate, revoke, introspect and audit
+/// API credentials at any issuer that implements the credential-issuer protocol.
+///
+/// The issuer and token come from --issuer/--token, from CREDCTL_ISSUER/CREDCTL_TOKEN, or from
+/// the config file ($XDG_CONFIG_HOME/credctl/config.toml) where named issuers take their token
+/// from a file, an environment variable or a command.
+///
+/// Exit codes: 0 success; 1 failure (network, issuer error, invalid answer); 2 usage or
+/// configuration error; 3 not found, revoked, expired or inactive; 4 refused by the issuer
+/// (authentication, permission, invalid request, conflict, rate limit, operation not offered);
+/// 5 the issuer failed discovery (not a valid or trustworthy credential-issuer manifest).
+#[derive(Debug, Parser)]
+#[command(name = "credctl", version, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// Issuer identifier (URL) or the name of an issuer in the config file.
+    #[arg(long, global = true, env = "CREDCTL_ISSUER")]
+    pub(crate) issuer: Option<String>,
+    /// Bearer token for the issuer (prefer CREDCTL_TOKEN or the config file: flags show in `ps`).
+    #[arg(long, global = true, env = "CREDCTL_TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// Config file [default: $XDG_CONFIG_HOME/credctl/config.toml].
+    #[arg(long, global = true, env = "CREDCTL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show what an issuer offers: operations, credential types, rotation, expiry, secret formats.
+    Discover(DiscoverArgs),
+    /// Create a credential; its secret is printed once (or written to --secret-file).
+    Create(CreateArgs),
+    /// List credentials, following every page.
+    List(ListArgs),
+    /// Show one credential and its versions.
+    Get(IdArgs),
+    /// Rotate a credential: a new current version; the old one overlaps or is revoked at once.
+    Rotate(RotateArgs),
+    /// Revoke a credential, or one previous version of it.
+    Revoke(RevokeArgs),
+    /// Tell which credential and version a secret is (read from a file or standard input).
+    Introspect(IntrospectArgs),
+    /// Show the issuer's audit log.
+    Audit(AuditArgs),
+}
+
+/// `discover`
+#[derive(Debug, Args)]
+pub(crate) struct DiscoverArgs {
+    /// The issuer to discover (overrides --issuer).
+    pub(crate) issuer: Option<String>,
+}
+
+/// `create`
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Credential type, one of the issuer's supported_credential_types.
+    #[arg(long = "type", default_value = "api_key")]
+    pub(crate) credential_type: String,
+    /// A name for people.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A grant, permission[@resource]; repeat for several.
+    #[arg(long = "scope", required = true)]
+    pub(crate) scope: Vec<Grant>,
+    /// Lifetime, e.g. 30m, 12h, 90d.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) expires_in: Option<Duration>,
+    /// A label, key=value (owner, project, environment, purpose, ...); repeatable.
+    #[arg(long = "metadata", value_parser = parse_pair)]
+    pub(crate) metadata: Vec<(String, String)>,
+    /// Write the secret to this file (created with mode 0600) instead of printing it.
+    #[arg(long)]
+    pub(crate) secret_file: Option<PathBuf>,
+}
+
+/// `list`
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only credentials with this status.
+    #[arg(long, value_enum)]
+    pub(crate) status: Option<StatusFilter>,
+    /// Only credentials of this type.
+    #[arg(long = "type")]
+    pub(crate) credential_type: Option<String>,
+    /// Only credentials with this label, key=value; repeatable.
+    #[arg(long = "metadata", value_parser = parse_pair)]
+    pub(crate) metadata: Vec<(String, String)>,
+    /// Page size asked of the issuer (1 to 200).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub(crate) page_size: Option<u32>,
+}
+
+/// A credential status to filter on.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum StatusFilter {
+    /// Working credentials.
+    Active,
+    /// Credentials whose lifetime ended.
+    Expired,
+    /// Revoked credentials.
+    Revoked,
+}
+
+/// A credential id.
+#[derive(Debug, Args)]
+pub(crate) struct IdArgs {
+    /// The credential id.
+    pub(crate) id: String,
+}
+
+/// A rotation mode.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ModeArg {
+    /// The old version keeps working until the grace period ends.
+    Overlap,
+    /// Every old version is revoked now (for a known leak).
+    Immediate,
+}
+
+/// `rotate`
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The credential id.
+    pub(crate) id: String,
+    /// overlap (default) or immediate.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// How long the old version keeps working with overlap, e.g. 1h.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) grace: Option<Duration>,
+    /// A narrower scope for the new version, permission[@resource]; repeatable.
+    #[arg(long = "scope")]
+    pub(crate) scope: Vec<Grant>,
+    /// Rotate only if this version is still current (sent as If-Match).
+    #[arg(long)]
+    pub(crate) if_version: Option<u32>,
+    /// Write the new secret to this file (mode 0600) instead of printing it.
+    #[arg(long)]
+    pub(crate) secret_file: Option<PathBuf>,
+}
+
+/// `revoke`
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The credential id.
+    pub(crate) id: String,
+    /// Revoke only this (previous) version.
+    #[arg(long)]
+    pub(crate) version: Option<u32>,
+    /// Why, for the audit log.
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
+}
+
+/// `introspect`
+#[derive(Debug, Args)]
+pub(crate) struct IntrospectArgs {
+    /// Read the secret from this file; `-` (the default) reads standard input.
+    #[arg(long, default_value = "-")]
+    pub(crate) secret_file: PathBuf,
+}
+
+/// `audit`
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// Only events about this credential.
+    #[arg(long)]
+    pub(crate) credential: Option<String>,
+    /// Only events after this sequence number.
+    #[arg(long)]
+    pub(crate) after_seq: Option<u64>,
+    /// Page size asked of the issuer (1 to 200).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub(crate) page_size: Option<u32>,
+}
+
+fn parse_pair(value: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{value:?} is not key=value"))
+}

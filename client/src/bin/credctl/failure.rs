@@ -1,0 +1,72 @@
+//! Why a command failed, and the documented exit code for each kind of failure.
+
+use std::process::ExitCode;
+
+use credential_issuer_client::ClientError;
+use credential_issuer_spec::ProblemType;
+
+use crate::config::ConfigError;
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    /// Talking to the issuer failed.
+    #[error("{0}")]
+    Client(#[from] ClientError),
+    /// The configuration is wrong.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The command line is wrong beyond what clap checks.
+    #[error("{0}")]
+    Usage(String),
+    /// A local file could not be read or written.
+    #[error("{0}")]
+    Io(String),
+    /// The secret is unknown, revoked or expired (introspection said `active: false`).
+    #[error("the secret is not active at this issuer (unknown, revoked or expired)")]
+    Inactive,
+}
+
+/// Exit codes (documented in `credctl --help`).
+pub(crate) mod code {
+    pub(crate) const FAILURE: u8 = 1;
+    pub(crate) const USAGE: u8 = 2;
+    pub(crate) const NOT_FOUND: u8 = 3;
+    pub(crate) const REFUSED: u8 = 4;
+    pub(crate) const UNTRUSTED_ISSUER: u8 = 5;
+}
+
+impl Failure {
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Self::Config(_) | Self::Usage(_) => code::USAGE,
+            Self::Io(_) => code::FAILURE,
+            Self::Inactive => code::NOT_FOUND,
+            Self::Client(error) => client_code(error),
+        })
+    }
+}
+
+fn client_code(error: &ClientError) -> u8 {
+    match error {
+        ClientError::InvalidIssuer(_)
+        | ClientError::OpenId4VciMetadata { .. }
+        | ClientError::IssuerMismatch { .. }
+        | ClientError::UnsupportedVersion(_)
+        | ClientError::InvalidDocument {
+            document: "manifest" | "permission-schema",
+            ..
+        } => code::UNTRUSTED_ISSUER,
+        ClientError::MissingToken => code::USAGE,
+        ClientError::NotOffered(_) => code::REFUSED,
+        ClientError::Protocol(problem) => match &problem.problem.problem_type {
+            ProblemType::NotFound
+            | ProblemType::CredentialRevoked
+            | ProblemType::CredentialExpired => code::NOT_FOUND,
+            _ if (400..500).contains(&problem.status) => code::REFUSED,
+            ProblemType::OperationNotSupported => code::REFUSED,
+            _ => code::FAILURE,
+        },
+        _ => code::FAILURE,
+    }
+}

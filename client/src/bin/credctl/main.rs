@@ -1,0 +1,64 @@
+//! `credctl`: discover and drive credential issuers from the command line.
+
+mod args;
+mod commands;
+mod config;
+mod failure;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use credential_issuer_client::Client;
+
+use crate::args::{Cli, Command};
+use crate::commands::Session;
+use crate::config::ConfigFile;
+use crate::failure::Failure;
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("credctl: cannot start: {error}");
+            return ExitCode::from(failure::code::FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("credctl: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let config = ConfigFile::load(cli.config.as_deref())?;
+    let issuer = match &cli.command {
+        Command::Discover(args) => args.issuer.clone().or(cli.issuer),
+        _ => cli.issuer,
+    };
+    let (issuer, token) = config.resolve(issuer.as_deref(), cli.token.as_deref())?;
+    let session = Session {
+        client: Client::new(),
+        issuer,
+        token,
+        out: Output::new(cli.json),
+    };
+    match cli.command {
+        Command::Discover(_) => commands::discover::run(&session).await,
+        Command::Create(args) => commands::create::run(&session, args).await,
+        Command::List(args) => commands::list::run(&session, args).await,
+        Command::Get(args) => commands::list::get(&session, args).await,
+        Command::Rotate(args) => commands::rotate::run(&session, args).await,
+        Command::Revoke(args) => commands::revoke::run(&session, args).await,
+        Command::Introspect(args) => commands::introspect::run(&session, args).await,
+        Command::Audit(args) => commands::audit::run(&session, args).await,
+    }
+}

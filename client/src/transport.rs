@@ -1,0 +1,236 @@
+//! HTTP plumbing: one request with a timeout and a response size limit, retried with backoff
+//! when that is safe (idempotent requests, on 429, 503 and connection failures, honouring
+//! `Retry-After`), and problem documents turned into typed errors.
+
+use std::time::Duration;
+
+use credential_issuer_spec::Problem;
+use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{ClientError, ProblemError};
+
+/// How the client talks HTTP.
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// The largest response body accepted.
+    pub max_response_bytes: usize,
+    /// Retries of idempotent requests after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff; doubled at each retry.
+    pub initial_backoff: Duration,
+    /// The longest wait the client accepts from `Retry-After`.
+    pub max_retry_after: Duration,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 4 * 1024 * 1024,
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A request, kept as data so that it can be sent again.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: Option<Vec<u8>>,
+    /// Whether sending it twice has the effect of sending it once.
+    pub(crate) idempotent: bool,
+}
+
+impl Outgoing {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        let idempotent = method == Method::GET;
+        Self {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Result<Self, ClientError> {
+        let value = HeaderValue::from_str(value).map_err(|_| ClientError::Transport {
+            url: self.url.to_string(),
+            reason: format!("the {name} header value is not valid"),
+        })?;
+        self.headers.push((name, value));
+        Ok(self)
+    }
+
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Result<Self, ClientError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Transport {
+            url: self.url.to_string(),
+            reason: format!("cannot encode the request: {e}"),
+        })?;
+        self.body = Some(bytes);
+        self.header(reqwest::header::CONTENT_TYPE, "application/json")
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) url: Url,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as `T`, or the problem the issuer answered with.
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        document: &'static str,
+    ) -> Result<T, ClientError> {
+        self.expect_success()?;
+        serde_json::from_slice(&self.body).map_err(|e| ClientError::InvalidDocument {
+            document,
+            url: self.url.to_string(),
+            rule: e.to_string(),
+        })
+    }
+
+    /// Turns an error status into a typed error.
+    pub(crate) fn expect_success(&self) -> Result<(), ClientError> {
+        if self.status.is_success() {
+            return Ok(());
+        }
+        let is_problem = self
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+        if is_problem && let Ok(problem) = serde_json::from_slice::<Problem>(&self.body) {
+            let status = self.status.as_u16();
+            return Err(ProblemError { status, problem }.into());
+        }
+        Err(ClientError::HttpStatus {
+            url: self.url.to_string(),
+            status: self.status.as_u16(),
+        })
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    options: TransportOptions,
+}
+
+impl Transport {
+    pub(crate) fn new(options: TransportOptions) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "credential-issuer-client/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .unwrap_or_default();
+        Self { http, options }
+    }
+
+    /// Sends `request`, retrying when that is safe.
+    pub(crate) async fn send(&self, request: &Outgoing) -> Result<Reply, ClientError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(request).await;
+            let retry_after = match &result {
+                Ok(reply) if matches!(reply.status.as_u16(), 429 | 503) => Some(
+                    reply
+                        .header("retry-after")
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs),
+                ),
+                Err(ClientError::Transport { .. }) => Some(None),
+                _ => None,
+            };
+            match retry_after {
+                Some(wait) if request.idempotent && attempt < self.options.max_retries => {
+                    let backoff = self.options.initial_backoff * 2u32.saturating_pow(attempt);
+                    let wait = wait.unwrap_or(backoff).min(self.options.max_retry_after);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return result,
+            }
+        }
+    }
+
+    async fn send_once(&self, request: &Outgoing) -> Result<Reply, ClientError> {
+        let url = request.url.to_string();
+        let transport = |reason: String| ClientError::Transport {
+            url: url.clone(),
+            reason,
+        };
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let mut response = builder.send().await.map_err(|e| transport(one_line(&e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = self.options.max_response_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length as usize > limit)
+        {
+            return Err(ClientError::TooLarge { url, limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport(one_line(&e)))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(ClientError::TooLarge { url, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply {
+            url: request.url.clone(),
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// An error and its causes on one line.
+fn one_line(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}

@@ -1,0 +1,38 @@
+//! The reference server, started in-process on 127.0.0.1 with a fresh data directory. The
+//! client talks to it over HTTP only.
+
+use credential_issuer_server::config::ServerConfig;
+use credential_issuer_server::{AppState, serve};
+
+pub(crate) struct Server {
+    pub(crate) issuer: String,
+    pub(crate) token: String,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub(crate) async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let config = ServerConfig {
+            addr: listener.local_addr().unwrap(),
+            data_dir: dir.path().join("data"),
+            ..ServerConfig::default()
+        };
+        let (state, token) = AppState::open(&config).await.unwrap();
+        let task = tokio::spawn(async move { serve::run(listener, state).await.unwrap() });
+        Self {
+            issuer: config.issuer_identifier(),
+            token: token.unwrap().expose().to_owned(),
+            _dir: dir,
+            task,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
