@@ -85,3 +85,15 @@ print(f"walkthrough: manifest, permission schema, {len(page['items'])} credentia
 PY
 if grep -q "$token" "$work/server.log"; then fail "the bootstrap token is in the server log"; fi
 echo "walkthrough: ok ($(echo "$secrets" | wc -l) secrets issued; none in the log or data directory)"
+
+# The same tour with credctl (the README's second block), with credctl on PATH.
+credctl_block="$(awk '/<!-- credctl-walkthrough:begin -->/{on=1; next} /<!-- credctl-walkthrough:end -->/{on=0} on' "$root/README.md" \
+  | sed -e '/^```/d')"
+credctl_block="${credctl_block//127.0.0.1:8080/127.0.0.1:$port}"
+PATH="$(dirname "$bin"):$PATH" bash -euo pipefail -c "$credctl_block" >"$work/credctl.txt"
+cat "$work/credctl.txt"
+[ "$(grep -c '^active cred_' "$work/credctl.txt")" -eq 3 ] || fail "credctl: expected three active introspections"
+grep -q 'version 1 is no longer active (exit 3)' "$work/credctl.txt" || fail "credctl: version 1 still active"
+grep -q 'credential.revoke' "$work/credctl.txt" || fail "credctl: no revoke in the audit log"
+if grep -qE 'cik_[0-9A-Za-z]{49}' "$work/credctl.txt"; then fail "credctl printed a secret it was told to write to a file"; fi
+echo "walkthrough: credctl ok"
