@@ -15,6 +15,9 @@ pub const ENDPOINT_PATH: &str = "/credential-issuer";
 /// Where the permission schema lives, below the operations' base.
 pub const PERMISSION_SCHEMA_PATH: &str = "/permission-schema";
 
+/// Where the JWK Set lives, below the operations' base.
+pub const JWKS_PATH: &str = "/jwks.json";
+
 /// The native issuer's configuration.
 #[derive(Debug, Clone)]
 pub struct IssuerProfile {
@@ -129,7 +132,7 @@ impl IssuerProfile {
             supports_rotation: true,
             supports_revocation: true,
             supports_audit: true,
-            jwks_uri: None,
+            jwks_uri: Some(self.url(&format!("{ENDPOINT_PATH}{JWKS_PATH}"))),
             rotation: Some(RotationPolicy {
                 modes: vec![RotationMode::Overlap, RotationMode::Immediate],
                 ..self.rotation.clone()

@@ -29,6 +29,7 @@ pub mod minting;
 pub mod openapi;
 pub mod sealing;
 pub mod serve;
+pub mod signing;
 mod state;
 pub mod store;
 pub mod tokens;

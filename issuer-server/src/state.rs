@@ -11,9 +11,11 @@ use crate::config::ServerConfig;
 use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema};
 use crate::keys::{ServerKeys, write_private};
 use crate::lifecycle::Context;
+use crate::signing::{SigningError, SigningKeys};
 use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
 use crate::store::{Store, StoreError};
 use crate::tokens::mint_token;
+use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
 
 /// The file the bootstrap token is written to on first start.
 pub const BOOTSTRAP_TOKEN_FILE: &str = "bootstrap-token";
@@ -33,6 +35,9 @@ pub enum StartupError {
     /// The public URL is not an issuer identifier.
     #[error("public URL: {0}")]
     PublicUrl(#[from] credential_issuer_spec::issuer::IssuerIdError),
+    /// The signing keys.
+    #[error("{0}")]
+    Signing(#[from] SigningError),
     /// The permission schema file.
     #[error("permission schema {path}: {message}")]
     PermissionSchema {
@@ -66,26 +71,46 @@ impl Document {
 pub struct AppState {
     pub(crate) context: Context,
     pub(crate) manifest: Arc<Document>,
+    /// The signed manifest (a compact JWS), for `Accept: application/jwt`.
+    pub(crate) signed_manifest: Arc<String>,
+    pub(crate) jwks: Arc<Document>,
     pub(crate) permission_schema: Arc<Document>,
     pub(crate) openapi: Arc<Document>,
 }
 
 impl AppState {
-    /// Builds the state from its parts.
-    pub fn new(store: Arc<dyn Store>, keys: ServerKeys, issuer: IssuerProfile) -> Self {
-        let manifest = Document::of(&issuer.manifest());
+    /// Builds the state from its parts, signing the manifest (REQ-DISC-15).
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: ServerKeys,
+        signing: SigningKeys,
+        issuer: IssuerProfile,
+    ) -> Result<Self, SigningError> {
+        let mut manifest = issuer.manifest();
+        let mut payload =
+            serde_json::to_value(&manifest).map_err(|e| SigningError::Jose(e.to_string()))?;
+        if let Some(object) = payload.as_object_mut() {
+            object.insert("iss".to_owned(), issuer.id.as_str().into());
+        }
+        let signed = signing.sign(payload.to_string().as_bytes(), SIGNED_MANIFEST_TYPE)?;
+        manifest.signed_manifest = Some(signed.clone());
+        let manifest = Document::of(&manifest);
+        let jwks = Document::of(&signing.jwks());
         let permission_schema = Document::of(&issuer.permissions);
         let openapi = Document::of(&crate::openapi::document(&issuer));
-        Self {
+        Ok(Self {
             context: Context {
                 store,
                 keys,
                 issuer: Arc::new(issuer),
+                signing: Arc::new(signing),
             },
             manifest: Arc::new(manifest),
+            signed_manifest: Arc::new(signed),
+            jwks: Arc::new(jwks),
             permission_schema: Arc::new(permission_schema),
             openapi: Arc::new(openapi),
-        }
+        })
     }
 
     /// Opens the data directory (creating keys, database and, on first start, a bootstrap
@@ -122,7 +147,11 @@ impl AppState {
         } else {
             None
         };
-        Ok((Self::new(Arc::new(store), keys, profile), bootstrap))
+        let signing = SigningKeys::load_or_create(&config.data_dir)?;
+        Ok((
+            Self::new(Arc::new(store), keys, signing, profile)?,
+            bootstrap,
+        ))
     }
 
     /// The lifecycle context.

@@ -10,6 +10,9 @@ use crate::id::CredentialId;
 use crate::issuer::IssuerId;
 use crate::timestamp::Timestamp;
 
+/// The `typ` header of an audit checkpoint's JWS (REQ-AUD-15).
+pub const CHECKPOINT_TYPE: &str = "credential-issuer-checkpoint+jws";
+
 /// The `prev_hash` of the first event: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -14,6 +14,9 @@ use crate::vocabulary::{AuthMethod, CredentialType, Operation};
 /// OpenID4VCI issuer metadata that some deployments serve at the same path (REQ-COLL-*).
 pub const PROTOCOL_NAME: &str = "credential-issuer";
 
+/// The `typ` header of the signed manifest's JWS (REQ-DISC-16); served alone as `application/jwt`.
+pub const SIGNED_MANIFEST_TYPE: &str = "credential-issuer-manifest+jwt";
+
 /// The version of the specification these types implement.
 pub const SPEC_VERSION: &str = "0.1";
 

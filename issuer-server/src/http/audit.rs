@@ -1,8 +1,9 @@
-//! `GET /audit` (signed checkpoints come with the trust work: `/audit/checkpoint` answers 501).
+//! `GET /audit` and `GET /audit/checkpoint`.
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use credential_issuer_spec::operations::audit::CHECKPOINT_CONTENT_TYPE;
 
 use super::credentials::query_pairs;
 use super::respond;
@@ -20,7 +21,19 @@ pub(crate) async fn list(
     Ok(respond::json(StatusCode::OK, &page))
 }
 
-/// `GET /audit/checkpoint`: this server does not sign checkpoints yet.
-pub(crate) async fn checkpoint(_call: Call) -> Result<Response, ApiError> {
-    Err(ApiError::OperationNotSupported("audit checkpoint"))
+/// `GET /audit/checkpoint`: a compact JWS (`application/jose`).
+pub(crate) async fn checkpoint(
+    State(state): State<AppState>,
+    call: Call,
+) -> Result<Response, ApiError> {
+    let jws = lifecycle::checkpoint(&state.context, &call).await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, CHECKPOINT_CONTENT_TYPE),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        jws,
+    )
+        .into_response())
 }

@@ -19,7 +19,7 @@ use credential_issuer_spec::WELL_KNOWN_SUFFIX;
 use credential_issuer_spec::operations::{self, Endpoint};
 
 use crate::error::ApiError;
-use crate::issuer::{ENDPOINT_PATH, PERMISSION_SCHEMA_PATH};
+use crate::issuer::{ENDPOINT_PATH, JWKS_PATH, PERMISSION_SCHEMA_PATH};
 use crate::state::AppState;
 
 /// Builds the router of the server: discovery, operations, health, OpenAPI.
@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
             &format!("{base}{PERMISSION_SCHEMA_PATH}"),
             get(discovery::permission_schema),
         )
+        .route(&format!("{base}{JWKS_PATH}"), get(discovery::jwks))
         .route(
             &at(&operations::create::ENDPOINT),
             post(credentials::create).get(credentials::list),

@@ -4,6 +4,7 @@
 
 mod audit_log;
 mod body;
+mod checkpoint;
 mod create;
 pub mod expiry;
 mod exposure;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use credential_issuer_spec::{ApiScope, AuditAction, CredentialId, Grant, Outcome, Timestamp};
 
 pub use audit_log::list_audit;
+pub use checkpoint::checkpoint;
 pub use create::create;
 pub use exposure::report_exposure;
 pub use introspect::introspect;
@@ -39,6 +41,8 @@ pub struct Context {
     pub keys: ServerKeys,
     /// The issuer served.
     pub issuer: Arc<IssuerProfile>,
+    /// The keys that sign the manifest and audit checkpoints.
+    pub signing: Arc<crate::signing::SigningKeys>,
 }
 
 /// An authenticated caller: an issuer-API token and what it may do.
@@ -162,6 +166,9 @@ pub enum LifecycleError {
     /// The store failed.
     #[error("storage failure")]
     Store(#[from] StoreError),
+    /// A signature could not be made.
+    #[error("signing failed")]
+    Signing(#[from] crate::signing::SigningError),
     /// A stored response could not be opened.
     #[error("a stored response could not be opened")]
     Seal(#[from] crate::sealing::SealError),
@@ -170,7 +177,7 @@ pub enum LifecycleError {
 impl LifecycleError {
     /// Whether the caller is at fault (a refusal), as opposed to the issuer (a failure).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self, Self::Store(_) | Self::Seal(_))
+        !matches!(self, Self::Store(_) | Self::Seal(_) | Self::Signing(_))
     }
 }
 

@@ -66,6 +66,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         query: &AuditQuery,
     ) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// The sequence number and hash of the newest event of `issuer`'s log.
+    async fn audit_head(&self, issuer: &str) -> Result<Option<(u64, String)>, StoreError>;
+
     /// Credentials with a previous version or a lifetime due to end at or before `now`.
     async fn due_for_expiry(
         &self,

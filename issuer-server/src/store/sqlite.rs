@@ -328,6 +328,24 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn audit_head(&self, issuer: &str) -> Result<Option<(u64, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, hash FROM audit_events WHERE issuer = ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(issuer)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| {
+            let seq: i64 = get(&row, "seq")?;
+            Ok((
+                u64::try_from(seq).map_err(|_| corrupt("seq"))?,
+                get(&row, "hash")?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn due_for_expiry(
         &self,
         now: Timestamp,

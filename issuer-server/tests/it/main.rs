@@ -14,3 +14,4 @@ mod discovery;
 mod errors;
 mod harness;
 mod secrets;
+mod trust;
