@@ -48,11 +48,29 @@ impl SchemaDocument {
         format!("{}.schema.json", self.name)
     }
 
-    /// The schema as the pretty-printed JSON written to `schemas/`, with a final newline.
+    /// The schema as the pretty-printed JSON written to `schemas/`, members sorted by name (so
+    /// that the text does not depend on whether serde_json preserves insertion order in this
+    /// build), with a final newline.
     pub fn to_file_contents(&self) -> String {
-        let mut text = serde_json::to_string_pretty(&self.schema()).unwrap_or_default();
+        let mut text =
+            serde_json::to_string_pretty(&sorted(self.schema().to_value())).unwrap_or_default();
         text.push('\n');
         text
+    }
+}
+
+/// `value` with every object's members in name order.
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let ordered: std::collections::BTreeMap<String, serde_json::Value> =
+                map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            serde_json::Value::Object(ordered.into_iter().collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
     }
 }
 
