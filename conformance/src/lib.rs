@@ -1,4 +1,190 @@
 //! # credential-issuer-conformance
 //!
-//! The conformance suite of the credential-issuer protocol. Nothing is implemented yet; this
-//! crate is a placeholder for the conformance work and offers no API.
+//! The conformance suite of the credential-issuer protocol: point it at any issuer and it runs
+//! every check the manifest's claims call for, each tied to requirement ids of the spec
+//! (`REQ-...`), and reports passed, failed, warning (a SHOULD not met) or skipped (with the
+//! reason), with the requests and responses it relied on, secrets redacted.
+//!
+//! Checks that create, rotate or revoke run only when mutations are allowed, and revoke what
+//! they created. The suite proves itself: its tests run it against deliberately broken issuers,
+//! each breaking one requirement, and require that it fails each for that requirement.
+//!
+//! ```no_run
+//! # async fn run() {
+//! use credential_issuer_conformance::{Config, run};
+//! let report = run(Config {
+//!     issuer: "http://127.0.0.1:8080".into(),
+//!     token: Some("cit_...".into()),
+//!     allow_mutations: true,
+//!     only: vec![],
+//! })
+//! .await;
+//! println!("{} failed", report.summary.failed);
+//! # }
+//! ```
+
+mod checks;
+pub mod consistency;
+mod context;
+pub mod evidence;
+pub mod outcome;
+pub mod probe;
+mod recorder;
+pub mod report;
+
+use std::fmt;
+use std::time::Instant;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use context::Config;
+pub use outcome::Outcome;
+pub use report::{CaseResult, Report, Summary};
+
+/// A group of checks.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// Manifest URL, content type, issuer match, caching, signatures.
+    Discovery,
+    /// Manifest, permission schema and JWK Set against the schemas and the spec's rules.
+    Documents,
+    /// Each claimed operation's success path and the state machine.
+    Operations,
+    /// problem+json for each error path; bad input changes nothing.
+    Errors,
+    /// Authentication, secrets shown once, scope escalation.
+    Security,
+    /// Every mutation in the log; the hash chain; checkpoints.
+    Audit,
+}
+
+impl Group {
+    /// Every group, in run order.
+    pub const ALL: [Group; 6] = [
+        Self::Discovery,
+        Self::Documents,
+        Self::Operations,
+        Self::Errors,
+        Self::Security,
+        Self::Audit,
+    ];
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Discovery => "discovery",
+            Self::Documents => "documents",
+            Self::Operations => "operations",
+            Self::Errors => "errors",
+            Self::Security => "security",
+            Self::Audit => "audit",
+        })
+    }
+}
+
+/// Checks a manifest (and optionally a permission schema) from files, before publishing: the
+/// documents group's rules, with the same ids and report formats, and no network.
+pub async fn check_documents(
+    manifest: &serde_json::Value,
+    permissions: Option<&serde_json::Value>,
+) -> Report {
+    use checks::documents::{BOUNDS, CLAIMS, CONDITIONAL, FORMATS, PERMISSIONS, SCHEMA, URLS};
+    let started = Instant::now();
+    let started_at = credential_issuer_spec::Timestamp::now();
+    let issuer = manifest["issuer"].as_str().unwrap_or_default().to_owned();
+    let mut ctx = context::Context::new(Config {
+        issuer: issuer.clone(),
+        token: None,
+        allow_mutations: false,
+        only: vec![],
+    });
+    let mut recorder = recorder::Recorder::default();
+    let mut parsed = None;
+    recorder
+        .check(&mut ctx, &SCHEMA, async |_: &mut context::Context| {
+            parsed = Some(consistency::manifest_schema(manifest)?);
+            Ok(())
+        })
+        .await;
+    if let Some(manifest) = parsed {
+        ctx.manifest = Some(manifest.clone());
+        recorder
+            .check(&mut ctx, &URLS, async |_: &mut context::Context| {
+                consistency::manifest_urls(&manifest)
+            })
+            .await;
+        recorder
+            .check(&mut ctx, &CONDITIONAL, async |_: &mut context::Context| {
+                consistency::conditional_members(&manifest)
+            })
+            .await;
+        recorder
+            .check(&mut ctx, &BOUNDS, async |_: &mut context::Context| {
+                consistency::bounds(&manifest)
+            })
+            .await;
+        recorder
+            .check(&mut ctx, &CLAIMS, async |_: &mut context::Context| {
+                consistency::claims_agree(&manifest)
+            })
+            .await;
+        recorder
+            .check(&mut ctx, &FORMATS, async |_: &mut context::Context| {
+                consistency::secret_formats(&manifest)
+            })
+            .await;
+        recorder
+            .check(
+                &mut ctx,
+                &PERMISSIONS,
+                async |_: &mut context::Context| match permissions {
+                    Some(schema) => {
+                        consistency::permission_schema(&manifest.issuer, schema).map(drop)
+                    }
+                    None => Err(outcome::Verdict::skip("no permission schema file given")),
+                },
+            )
+            .await;
+    }
+    Report::new(issuer, started_at, started.elapsed(), recorder.results)
+}
+
+/// Runs the suite against `config.issuer`.
+pub async fn run(config: Config) -> Report {
+    let started = Instant::now();
+    let started_at = credential_issuer_spec::Timestamp::now();
+    let issuer = config.issuer.clone();
+    let only = config.only.clone();
+    let mut ctx = context::Context::new(config);
+    let mut recorder = recorder::Recorder::default();
+    // Discovery always runs: every other group needs the manifest.
+    checks::discovery::run(&mut ctx, &mut recorder).await;
+    for group in Group::ALL.into_iter().skip(1) {
+        if only.is_empty() || only.contains(&group) {
+            checks::run_group(group, &mut ctx, &mut recorder).await;
+        }
+    }
+    checks::cleanup(&mut ctx).await;
+    if !only.is_empty() && !only.contains(&Group::Discovery) {
+        recorder
+            .results
+            .retain(|r| r.group != Group::Discovery || r.outcome == Outcome::Failed);
+    }
+    Report::new(issuer, started_at, started.elapsed(), recorder.results)
+}

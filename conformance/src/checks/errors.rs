@@ -1,0 +1,217 @@
+//! Errors: each error path answers problem+json with a spec type, and bad input changes nothing.
+
+use credential_issuer_spec::{Operation, ProblemType};
+use serde_json::json;
+
+use super::{grant, json_body, problem, test_permission};
+use crate::Group;
+use crate::context::Context;
+use crate::outcome::{Verdict, ensure};
+use crate::probe::Request;
+use crate::recorder::{Meta, Recorder};
+
+const G: Group = Group::Errors;
+const CREATE: &[Operation] = &[Operation::Create, Operation::List];
+
+const MALFORMED: Meta = Meta {
+    id: "ERR-01",
+    group: G,
+    requirements: &["REQ-ERR-5", "REQ-ERR-11", "REQ-ERR-12", "REQ-ERR-17"],
+    title: "malformed, duplicate-member and unknown-member bodies get invalid-request and change nothing",
+    mutating: true,
+    needs: CREATE,
+};
+const MEDIA: Meta = Meta {
+    id: "ERR-02",
+    group: G,
+    requirements: &["REQ-ERR-3"],
+    title: "a body that is not application/json gets unsupported-media-type",
+    mutating: true,
+    needs: CREATE,
+};
+const TOO_LARGE: Meta = Meta {
+    id: "ERR-03",
+    group: G,
+    requirements: &["REQ-ERR-7"],
+    title: "a body over 64 KiB gets payload-too-large",
+    mutating: true,
+    needs: CREATE,
+};
+const ROUTES: Meta = Meta {
+    id: "ERR-04",
+    group: G,
+    requirements: &["REQ-ERR-19"],
+    title: "unknown paths get not-found, wrong methods method-not-allowed with Allow",
+    mutating: false,
+    needs: &[Operation::List],
+};
+const UNKNOWN_ID: Meta = Meta {
+    id: "ERR-05",
+    group: G,
+    requirements: &["REQ-LIST-4"],
+    title: "unknown and malformed credential ids get not-found",
+    mutating: false,
+    needs: &[Operation::List],
+};
+const QUERY: Meta = Meta {
+    id: "ERR-06",
+    group: G,
+    requirements: &["REQ-ERR-6", "REQ-PAGE-2", "REQ-PAGE-5", "REQ-LIST-1"],
+    title: "invalid query parameters, limits and cursors get invalid-request",
+    mutating: false,
+    needs: &[Operation::List],
+};
+const UNCLAIMED: Meta = Meta {
+    id: "ERR-07",
+    group: G,
+    requirements: &["REQ-ERR-20"],
+    title: "an operation the manifest does not claim gets operation-not-supported",
+    mutating: false,
+    needs: &[],
+};
+const BAD_ROTATION: Meta = Meta {
+    id: "ERR-08",
+    group: G,
+    requirements: &["REQ-ROT-3"],
+    title: "a rotation with an invalid mode or grace period gets invalid-request",
+    mutating: true,
+    needs: &[Operation::Create, Operation::Rotate],
+};
+
+pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
+    rec.check(ctx, &MALFORMED, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let before = ctx.call(Request::get("/credentials?limit=200")).await.json();
+        let kind = super::test_type(ctx);
+        let cases = [
+            "{\"type\": \"api_key\",".to_owned(),
+            "[]".to_owned(),
+            json!({ "type": kind, "name": "x", "scope": grant(&permission), "admin": true }).to_string(),
+            format!(r#"{{"type": "{kind}", "name": "x", "name": "y", "scope": {}}}"#, grant(&permission)),
+            json!({ "type": kind, "name": "x", "scope": [{ "permission": permission.as_str(), "actions": ["*"] }] }).to_string(),
+        ];
+        for body in cases {
+            let response = ctx.call(Request::post_raw("/credentials", body, "application/json")).await;
+            problem(&response, 400, ProblemType::InvalidRequest)?;
+            ctx.refusals.push(("credential.create".into(), String::new()));
+        }
+        let after = ctx.call(Request::get("/credentials?limit=200")).await.json();
+        ensure(before == after, || "a refused create changed the list of credentials".to_owned())
+    })
+    .await;
+
+    rec.check(ctx, &MEDIA, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let body =
+            json!({ "type": super::test_type(ctx), "name": "x", "scope": grant(&permission) })
+                .to_string();
+        let response = ctx
+            .call(Request::post_raw("/credentials", body, "text/plain"))
+            .await;
+        problem(&response, 415, ProblemType::UnsupportedMediaType)
+    })
+    .await;
+
+    rec.check(ctx, &TOO_LARGE, async |ctx: &mut Context| {
+        let body =
+            json!({ "type": "api_key", "name": "x".repeat(70 * 1024), "scope": [] }).to_string();
+        let response = ctx
+            .call(Request::post_raw("/credentials", body, "application/json"))
+            .await;
+        problem(&response, 413, ProblemType::PayloadTooLarge)
+    })
+    .await;
+
+    rec.check(ctx, &ROUTES, async |ctx: &mut Context| {
+        let missing = ctx.call(Request::get("/no-such-operation")).await;
+        problem(&missing, 404, ProblemType::NotFound)?;
+        let mut delete = Request::get("/credentials");
+        delete.method = reqwest::Method::DELETE;
+        let wrong = ctx.call(delete).await;
+        problem(&wrong, 405, ProblemType::MethodNotAllowed)?;
+        ensure(wrong.header("allow").is_some(), || {
+            "a 405 answer has no Allow header".to_owned()
+        })
+    })
+    .await;
+
+    rec.check(ctx, &UNKNOWN_ID, async |ctx: &mut Context| {
+        let unknown = ctx
+            .call(Request::get(format!(
+                "/credentials/cred-conformance-{}",
+                uuid::Uuid::new_v4().simple()
+            )))
+            .await;
+        problem(&unknown, 404, ProblemType::NotFound)?;
+        let malformed = ctx.call(Request::get("/credentials/%2E%2E%2Fetc")).await;
+        problem(&malformed, 404, ProblemType::NotFound)
+    })
+    .await;
+
+    rec.check(ctx, &QUERY, async |ctx: &mut Context| {
+        for path in [
+            "/credentials?limit=0",
+            "/credentials?limit=201",
+            "/credentials?status=sleeping",
+            "/credentials?no_such_parameter=1",
+            "/credentials?cursor=not-a-cursor-from-this-issuer",
+        ] {
+            let response = ctx.call(Request::get(path)).await;
+            problem(&response, 400, ProblemType::InvalidRequest)
+                .map_err(|v| Verdict::fail(format!("{path}: {}", v.message)))?;
+        }
+        Ok(())
+    })
+    .await;
+
+    rec.check(ctx, &UNCLAIMED, async |ctx: &mut Context| {
+        let paths = [
+            (Operation::Request, "/requests"),
+            (Operation::ReportExposure, "/exposures"),
+            (Operation::Create, "/credentials"),
+        ];
+        let Some((_, path)) = paths.iter().find(|(op, _)| !ctx.claims(op)) else {
+            return Err(Verdict::skip(
+                "the manifest claims every operation this check can probe",
+            ));
+        };
+        let response = ctx.call(Request::post_json(*path, &json!({}))).await;
+        problem(&response, 501, ProblemType::OperationNotSupported)
+    })
+    .await;
+
+    rec.check(ctx, &BAD_ROTATION, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let issued = super::create(ctx, grant(&permission), json!({})).await?;
+        let id = issued["id"].as_str().unwrap_or_default().to_owned();
+        let max = ctx
+            .manifest
+            .as_ref()
+            .and_then(|m| m.rotation.as_ref())
+            .map_or(u64::MAX, |r| r.max_grace_period_seconds);
+        for body in [
+            json!({ "mode": "sideways" }),
+            json!({ "grace_period_seconds": 0 }),
+            json!({ "grace_period_seconds": max.saturating_add(1) }),
+            json!({ "mode": "immediate", "grace_period_seconds": 60 }),
+        ] {
+            let response = ctx
+                .call(Request::post_json(
+                    format!("/credentials/{id}/rotate"),
+                    &body,
+                ))
+                .await;
+            ctx.refusals.push(("credential.rotate".into(), id.clone()));
+            problem(&response, 400, ProblemType::InvalidRequest)
+                .map_err(|v| Verdict::fail(format!("{body}: {}", v.message)))?;
+        }
+        let fetched = json_body(
+            &ctx.call(Request::get(format!("/credentials/{id}"))).await,
+            "credential",
+        )?;
+        ensure(fetched["current_version"] == 1, || {
+            "a refused rotation changed the credential".to_owned()
+        })
+    })
+    .await;
+}

@@ -1,0 +1,100 @@
+//! What the checks share: the issuer under test, its discovered documents, the probe, and the
+//! credentials this run created (revoked at the end).
+
+use credential_issuer_spec::{Manifest, Operation, PermissionSchema};
+use serde_json::Value;
+
+use crate::probe::{Probe, Request, Response};
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The issuer identifier under test.
+    pub issuer: String,
+    /// A token with the issuer-API scopes of the claimed operations.
+    pub token: Option<String>,
+    /// Whether checks may create, rotate and revoke.
+    pub allow_mutations: bool,
+    /// Only these groups (empty: all).
+    pub only: Vec<crate::Group>,
+}
+
+/// The state of a run.
+#[derive(Debug)]
+pub(crate) struct Context {
+    /// The configuration.
+    pub(crate) config: Config,
+    /// Raw HTTP with evidence.
+    pub(crate) probe: Probe,
+    /// The manifest as served, once discovery passed.
+    pub(crate) manifest_json: Option<Value>,
+    /// The manifest, parsed.
+    pub(crate) manifest: Option<Manifest>,
+    /// The permission schema, parsed.
+    pub(crate) permissions: Option<PermissionSchema>,
+    /// Credentials this run created (revoked when the run ends).
+    pub(crate) created: Vec<String>,
+    /// Every secret this run was given (for redaction and leak checks).
+    pub(crate) secrets: Vec<String>,
+    /// Mutations this run made, for the audit checks: (action, credential id, version).
+    pub(crate) mutations: Vec<(String, String, Option<u64>)>,
+    /// Operations this run saw refused after authentication (for the audit checks).
+    pub(crate) refusals: Vec<(String, String)>,
+}
+
+impl Context {
+    /// A new run.
+    pub(crate) fn new(config: Config) -> Self {
+        let mut probe = Probe::new();
+        if let Some(token) = &config.token {
+            probe.redactor.add_secret(token);
+        }
+        Self {
+            config,
+            probe,
+            manifest_json: None,
+            manifest: None,
+            permissions: None,
+            created: Vec::new(),
+            secrets: Vec::new(),
+            mutations: Vec::new(),
+            refusals: Vec::new(),
+        }
+    }
+
+    /// Whether the manifest claims `operation`.
+    pub(crate) fn claims(&self, operation: &Operation) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|m| m.supports(operation))
+    }
+
+    /// The operations' base URL.
+    pub(crate) fn endpoint(&self) -> Option<String> {
+        self.manifest.as_ref().map(|m| {
+            m.credential_issuer_endpoint
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned()
+        })
+    }
+
+    /// Remembers a secret the issuer handed out.
+    pub(crate) fn remember_secret(&mut self, secret: &str) {
+        self.secrets.push(secret.to_owned());
+        self.probe.redactor.add_secret(secret);
+    }
+
+    /// Sends a request with the token to `path` below the endpoint.
+    pub(crate) async fn call(&mut self, mut request: Request) -> Response {
+        if let Some(endpoint) = self.endpoint()
+            && request.url.starts_with('/')
+        {
+            request.url = format!("{endpoint}{}", request.url);
+        }
+        if let Some(token) = self.config.token.clone() {
+            request = request.bearer(&token);
+        }
+        self.probe.send(request).await
+    }
+}

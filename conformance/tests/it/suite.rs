@@ -1,0 +1,146 @@
+//! The suite against the reference server (no failure) and against each broken issuer (a
+//! failure naming the broken requirement).
+
+use credential_issuer_conformance::{Config, Outcome, run};
+
+use crate::fixtures::{Fault, start};
+
+fn config(url: &str, token: &str) -> Config {
+    Config {
+        issuer: url.to_owned(),
+        token: Some(token.to_owned()),
+        allow_mutations: true,
+        only: vec![],
+    }
+}
+
+#[tokio::test]
+async fn the_reference_server_passes_every_check() {
+    let issuer = start(None).await;
+    let report = run(config(&issuer.url, &issuer.token)).await;
+    let failures: Vec<String> = report
+        .failures()
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.id,
+                f.title,
+                f.message.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failures against the reference server:\n{}",
+        failures.join("\n")
+    );
+    let skipped: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Skipped)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        skipped.is_empty(),
+        "skipped against the reference server: {skipped:?}"
+    );
+    assert!(report.summary.passed >= 40);
+}
+
+#[tokio::test]
+async fn without_mutations_nothing_is_created() {
+    let issuer = start(None).await;
+    let mut read_only = config(&issuer.url, &issuer.token);
+    read_only.allow_mutations = false;
+    let report = run(read_only).await;
+    assert_eq!(report.summary.failed, 0);
+    assert!(report.results.iter().any(|r| {
+        r.outcome == Outcome::Skipped
+            && r.message
+                .as_deref()
+                .is_some_and(|m| m.contains("--allow-mutations"))
+    }));
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/credential-issuer/credentials", issuer.url))
+        .bearer_auth(&issuer.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        0,
+        "a read-only run created credentials"
+    );
+}
+
+async fn assert_caught(fault: Fault) {
+    let issuer = start(Some(fault)).await;
+    let report = run(config(&issuer.url, &issuer.token)).await;
+    let failures: Vec<_> = report.failures().collect();
+    assert!(
+        !failures.is_empty(),
+        "{fault:?}: the suite found nothing wrong"
+    );
+    let wanted = fault.requirement();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.requirements.iter().any(|r| r == wanted)),
+        "{fault:?}: no failed check cites {wanted}; failed: {:?}",
+        failures
+            .iter()
+            .map(|f| (&f.id, &f.requirements, &f.message))
+            .collect::<Vec<_>>()
+    );
+    // Evidence never carries the token or a secret.
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(
+        !json.contains(&issuer.token),
+        "{fault:?}: the report holds the token"
+    );
+    assert!(
+        !regex_lite_secret(&json),
+        "{fault:?}: the report holds a secret"
+    );
+}
+
+/// Whether `text` holds a native secret of the reference server (`cik_` and 49 base62).
+fn regex_lite_secret(text: &str) -> bool {
+    text.match_indices("cik_").any(|(at, _)| {
+        let rest = &text[at + 4..];
+        rest.len() >= 49 && rest.as_bytes()[..49].iter().all(u8::is_ascii_alphanumeric)
+    })
+}
+
+macro_rules! caught {
+    ($($name:ident => $fault:ident,)+) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                assert_caught(Fault::$fault).await;
+            }
+        )+
+        #[test]
+        fn every_fault_has_a_test() {
+            let tested = [$(Fault::$fault),+];
+            assert_eq!(tested.len(), Fault::ALL.len());
+        }
+    };
+}
+
+caught! {
+    an_impostor_manifest_fails => IssuerMismatch,
+    a_manifest_served_as_text_fails => ManifestContentType,
+    a_secret_in_a_list_fails => SecretInList,
+    plain_text_errors_fail => PlainTextErrors,
+    an_overlap_that_kills_the_previous_version_fails => OverlapKillsPrevious,
+    a_revocation_that_does_not_stick_fails => RevokeDoesNotStick,
+    a_missing_audit_event_fails => MissingAuditEvent,
+    no_authentication_fails => NoAuthentication,
+    rotating_a_revoked_credential_fails => RotateRevokedAccepted,
+    accepting_an_unknown_permission_fails => UnknownPermissionAccepted,
+    a_leaky_inactive_introspection_fails => InactiveIntrospectionLeaks,
+}
