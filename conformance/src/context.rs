@@ -38,6 +38,10 @@ pub(crate) struct Context {
     pub(crate) secrets: Vec<String>,
     /// Mutations this run made, for the audit checks: (action, credential id, version).
     pub(crate) mutations: Vec<(String, String, Option<u64>)>,
+    /// Credentials created with an idempotency key and then replayed (one create event each).
+    pub(crate) idempotent: Vec<String>,
+    /// Credentials this run saw expire.
+    pub(crate) expired: Vec<String>,
     /// Operations this run saw refused after authentication (for the audit checks).
     pub(crate) refusals: Vec<(String, String)>,
 }
@@ -58,6 +62,8 @@ impl Context {
             created: Vec::new(),
             secrets: Vec::new(),
             mutations: Vec::new(),
+            idempotent: Vec::new(),
+            expired: Vec::new(),
             refusals: Vec::new(),
         }
     }

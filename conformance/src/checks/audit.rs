@@ -35,7 +35,15 @@ const CHAIN: Meta = Meta {
 const MUTATIONS: Meta = Meta {
     id: "AUD-02",
     group: G,
-    requirements: &["REQ-AUD-1", "REQ-AUD-2", "REQ-INT-4", "REQ-EXP-9"],
+    requirements: &[
+        "REQ-AUD-1",
+        "REQ-AUD-2",
+        "REQ-INT-4",
+        "REQ-EXP-9",
+        "REQ-AUD-5",
+        "REQ-AUD-6",
+        "REQ-IDEM-9",
+    ],
     title: "every mutation and introspection of this run appears with its action and version",
     mutating: true,
     needs: AUDIT,
@@ -192,6 +200,33 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
             });
             ensure(found, || {
                 format!("no successful {action} event for {id} (version {version:?})")
+            })?;
+        }
+        for id in ctx.idempotent.clone() {
+            let creates = events
+                .iter()
+                .filter(|e| e["action"] == "credential.create" && e["credential_id"] == id.as_str())
+                .count();
+            ensure(creates == 1, || {
+                format!("{creates} create events for {id}, created once and replayed")
+            })?;
+        }
+        for id in ctx.expired.clone() {
+            let expiries = events
+                .iter()
+                .filter(|e| e["action"] == "credential.expire" && e["credential_id"] == id.as_str())
+                .count();
+            ensure(expiries == 1, || {
+                format!("{expiries} credential.expire events for {id}, which expired once")
+            })?;
+            let versions = events
+                .iter()
+                .filter(|e| e["action"] == "version.expire" && e["credential_id"] == id.as_str())
+                .count();
+            ensure(versions == 0, || {
+                format!(
+                    "version.expire events for {id}, whose versions expired with the credential"
+                )
             })?;
         }
         Ok(())

@@ -24,6 +24,7 @@ const MANIFEST: Meta = Meta {
         "REQ-ID-2",
         "REQ-ID-5",
         "REQ-COLL-4",
+        "REQ-ID-4",
     ],
     title: "the manifest is served at the inserted well-known URL, as JSON, naming this issuer",
     mutating: false,
@@ -108,6 +109,9 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
             return Err(Verdict::fail(
                 "the manifest does not parse (see DOC-01 with --only documents)",
             ));
+        }
+        if issuer.as_url().path().len() > 1 && issuer.as_str().ends_with('/') {
+            return Err(Verdict::warn("the issuer identifier's path ends with /"));
         }
         Ok(())
     })

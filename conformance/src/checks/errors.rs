@@ -16,7 +16,14 @@ const CREATE: &[Operation] = &[Operation::Create, Operation::List];
 const MALFORMED: Meta = Meta {
     id: "ERR-01",
     group: G,
-    requirements: &["REQ-ERR-5", "REQ-ERR-11", "REQ-ERR-12", "REQ-ERR-17"],
+    requirements: &[
+        "REQ-ERR-5",
+        "REQ-ERR-11",
+        "REQ-ERR-12",
+        "REQ-ERR-17",
+        "REQ-ERR-8",
+        "REQ-SCOPE-2",
+    ],
     title: "malformed, duplicate-member and unknown-member bodies get invalid-request and change nothing",
     mutating: true,
     needs: CREATE,
@@ -68,6 +75,26 @@ const UNCLAIMED: Meta = Meta {
     title: "an operation the manifest does not claim gets operation-not-supported",
     mutating: false,
     needs: &[],
+};
+const EXPOSURES: Meta = Meta {
+    id: "ERR-09",
+    group: G,
+    requirements: &["REQ-EXP-1", "REQ-EXP-2"],
+    title: "malformed exposure reports get invalid-request and nothing is acted on",
+    mutating: true,
+    needs: &[
+        Operation::Create,
+        Operation::ReportExposure,
+        Operation::Introspect,
+    ],
+};
+const BAD_CREATE: Meta = Meta {
+    id: "ERR-10",
+    group: G,
+    requirements: &["REQ-CRE-1", "REQ-STATE-5"],
+    title: "creates with an unsupported type, lifetime or metadata get invalid-request",
+    mutating: true,
+    needs: CREATE,
 };
 const BAD_ROTATION: Meta = Meta {
     id: "ERR-08",
@@ -177,6 +204,46 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         };
         let response = ctx.call(Request::post_json(*path, &json!({}))).await;
         problem(&response, 501, ProblemType::OperationNotSupported)
+    })
+    .await;
+
+    rec.check(ctx, &EXPOSURES, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let issued = super::create(ctx, grant(&permission), json!({})).await?;
+        let secret = issued["secret"].as_str().unwrap_or_default().to_owned();
+        let fingerprint = credential_issuer_spec::Secret::new(secret.clone()).fingerprint();
+        let too_many: Vec<_> = (0..101).map(|_| json!({ "fingerprint": fingerprint })).collect();
+        for report in [
+            json!({ "action": "revoke", "exposures": [{ "secret": secret, "fingerprint": fingerprint }] }),
+            json!({ "action": "revoke", "exposures": [{ "secret": secret }, { "location": "nowhere" }] }),
+            json!({ "action": "revoke", "exposures": [{ "fingerprint": "md5:0" }] }),
+            json!({ "action": "revoke", "exposures": [] }),
+            json!({ "action": "revoke", "exposures": too_many }),
+        ] {
+            let response = ctx.call(Request::post_json("/exposures", &report)).await;
+            problem(&response, 400, ProblemType::InvalidRequest)?;
+        }
+        ensure(super::introspect(ctx, &secret).await?["active"] == true, || "a refused exposure report revoked the secret".to_owned())
+    })
+    .await;
+
+    rec.check(ctx, &BAD_CREATE, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let kind = super::test_type(ctx);
+        let mut bodies = vec![
+            json!({ "type": "conformance_unknown_type", "name": "x", "scope": grant(&permission) }),
+            json!({ "type": kind, "name": "x", "scope": grant(&permission), "metadata": { "Not A Key": "x" } }),
+            json!({ "type": kind, "name": "", "scope": grant(&permission) }),
+        ];
+        if let Some(expiry) = ctx.manifest.as_ref().and_then(|m| m.expiry.clone()) {
+            bodies.push(json!({ "type": kind, "name": "x", "scope": grant(&permission), "expires_in": expiry.max_ttl_seconds + 1 }));
+        }
+        for body in bodies {
+            let response = ctx.call(Request::post_json("/credentials", &body)).await;
+            ctx.refusals.push(("credential.create".into(), String::new()));
+            problem(&response, 400, ProblemType::InvalidRequest).map_err(|v| Verdict::fail(format!("{body}: {}", v.message)))?;
+        }
+        Ok(())
     })
     .await;
 

@@ -37,6 +37,8 @@ const M_CREATE: Meta = Meta {
         "REQ-SEC-8",
         "REQ-SEC-10",
         "REQ-STATE-1",
+        "REQ-STATE-5",
+        "REQ-ERR-9",
     ],
     title: "create answers 201 with Location, ETag and the secret, exactly as asked",
     mutating: true,
@@ -131,6 +133,9 @@ const M_REVOKE: Meta = Meta {
         "REQ-ROT-4",
         "REQ-LIST-2",
         "REQ-LIST-6",
+        "REQ-LIST-5",
+        "REQ-STATE-7",
+        "REQ-STATE-13",
     ],
     title: "revocation sticks, is idempotent, and the record stays",
     mutating: true,
@@ -147,7 +152,7 @@ const M_GRACE: Meta = Meta {
 const M_EXPIRY: Meta = Meta {
     id: "OPS-13",
     group: G,
-    requirements: &["REQ-STATE-4", "REQ-STATE-6"],
+    requirements: &["REQ-STATE-4", "REQ-STATE-6", "REQ-REV-5"],
     title: "a credential stops working when its lifetime ends",
     mutating: true,
     needs: CREATE_INTROSPECT,
@@ -161,6 +166,7 @@ const M_EXPOSURE: Meta = Meta {
         "REQ-EXP-5",
         "REQ-EXP-6",
         "REQ-EXP-7",
+        "REQ-SEC-14",
     ],
     title: "exposure reports identify secrets, record them and revoke on request",
     mutating: true,
@@ -170,10 +176,34 @@ const M_EXPOSURE: Meta = Meta {
         Operation::Introspect,
     ],
 };
+const M_VERSION_LIMIT: Meta = Meta {
+    id: "OPS-16",
+    group: G,
+    requirements: &["REQ-ROT-6"],
+    title: "an overlap rotation beyond max_active_versions is refused",
+    mutating: true,
+    needs: ROTATE,
+};
+const M_EMPTY_BODY: Meta = Meta {
+    id: "OPS-17",
+    group: G,
+    requirements: &["REQ-ERR-4"],
+    title: "rotate and revoke accept an empty body as {}",
+    mutating: true,
+    needs: REVOKE,
+};
+const M_RACE: Meta = Meta {
+    id: "OPS-18",
+    group: G,
+    requirements: &["REQ-ROT-2"],
+    title: "of concurrent rotations with the same If-Match, exactly one wins",
+    mutating: true,
+    needs: ROTATE,
+};
 const M_IDEMPOTENCY: Meta = Meta {
     id: "OPS-15",
     group: G,
-    requirements: &["REQ-IDEM-1", "REQ-IDEM-4", "REQ-IDEM-5"],
+    requirements: &["REQ-IDEM-1", "REQ-IDEM-4", "REQ-IDEM-5", "REQ-IDEM-7"],
     title: "an Idempotency-Key replays the first create; reusing it for another body is refused",
     mutating: true,
     needs: CREATE,
@@ -199,6 +229,7 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         ensure(response.header("cache-control").is_some_and(|v| v.contains("no-store")), || "a response with a secret lacks Cache-Control: no-store".to_owned())?;
         ensure(issued["scope"] == body["scope"] && issued["name"] == body["name"] && issued["metadata"] == body["metadata"], || "the credential does not carry exactly the requested scope, name and metadata".to_owned())?;
         ensure(issued["status"] == "active" && issued["current_version"] == 1, || "a new credential must be active at version 1".to_owned())?;
+        ensure(issued["created_at"].as_str().is_some_and(|t| t.ends_with('Z')), || "times must be written in UTC with Z".to_owned())?;
         let manifest = ctx.manifest.clone().unwrap_or_else(|| unreachable!("checked by the recorder"));
         if let Some(format) = manifest.secret_formats.iter().find(|f| f.credential_type.as_str() == issued["type"].as_str().unwrap_or_default()) {
             let regex = regex::Regex::new(&format!("^(?:{})$", format.regex)).map_err(|_| Verdict::fail("the secret format regex does not compile"))?;
@@ -548,7 +579,11 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         ensure(
             fetched.status == 200 && fetched.json().is_some_and(|c| c["status"] == "revoked"),
             || "the revoked credential's record is gone or not revoked".to_owned(),
-        )
+        )?;
+        if first.header("etag").is_none() {
+            return Err(Verdict::warn("the revoke response carries no ETag"));
+        }
+        Ok(())
     })
     .await;
 
@@ -615,7 +650,33 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
                 "the credential is {} after its lifetime, not expired",
                 fetched["status"]
             )
-        })
+        })?;
+        ctx.expired.push(id.to_owned());
+        if !ctx.claims(&Operation::Revoke) {
+            return Ok(());
+        }
+        // Revoking an expired credential revokes it and leaves its versions expired.
+        let revoked = json_body(
+            &ctx.call(Request::post_json(
+                format!("/credentials/{id}/revoke"),
+                &json!({}),
+            ))
+            .await,
+            "credential",
+        )?;
+        ctx.mutations
+            .push(("credential.revoke".into(), id.to_owned(), None));
+        ensure(
+            revoked["status"] == "revoked"
+                && revoked["revoked_at"].is_string()
+                && revoked["versions"][0]["status"] == "expired",
+            || {
+                format!(
+                    "revoking an expired credential gave status {} with version 1 {}",
+                    revoked["status"], revoked["versions"][0]["status"]
+                )
+            },
+        )
     })
     .await;
 
@@ -644,6 +705,111 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
     })
     .await;
 
+    rec.check(ctx, &M_VERSION_LIMIT, async |ctx: &mut Context| {
+        let max = ctx
+            .manifest
+            .as_ref()
+            .and_then(|m| m.rotation.as_ref())
+            .map_or(0, |r| r.max_active_versions);
+        if !(1..=4).contains(&max) {
+            return Err(Verdict::skip(format!(
+                "max_active_versions is {max}; too many rotations for this run"
+            )));
+        }
+        let (permission, _) = test_permission(ctx)?;
+        let id = create(ctx, grant(&permission), json!({})).await?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for _ in 1..max {
+            rotate(ctx, &id, json!({ "mode": "overlap" }), None).await?;
+        }
+        let beyond = ctx
+            .call(Request::post_json(
+                format!("/credentials/{id}/rotate"),
+                &json!({ "mode": "overlap" }),
+            ))
+            .await;
+        ctx.refusals.push(("credential.rotate".into(), id.clone()));
+        problem(&beyond, 409, ProblemType::ActiveVersionLimit)
+    })
+    .await;
+
+    rec.check(ctx, &M_EMPTY_BODY, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let id = create(ctx, grant(&permission), json!({})).await?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut empty = Request::post_raw(
+            format!("/credentials/{id}/rotate"),
+            String::new(),
+            "application/json",
+        );
+        empty.headers.clear();
+        let rotated = ctx.call(empty).await;
+        ensure(rotated.status == 200, || {
+            format!("rotate with an empty body answered HTTP {}", rotated.status)
+        })?;
+        if let Some(secret) = rotated
+            .json()
+            .and_then(|b| b["secret"].as_str().map(str::to_owned))
+        {
+            ctx.remember_secret(&secret);
+        }
+        ctx.mutations
+            .push(("credential.rotate".into(), id.clone(), Some(2)));
+        let mut empty = Request::post_raw(
+            format!("/credentials/{id}/revoke"),
+            String::new(),
+            "application/json",
+        );
+        empty.headers.clear();
+        let revoked = ctx.call(empty).await;
+        ensure(revoked.status == 200, || {
+            format!("revoke with an empty body answered HTTP {}", revoked.status)
+        })?;
+        ctx.mutations.push(("credential.revoke".into(), id, None));
+        Ok(())
+    })
+    .await;
+
+    rec.check(ctx, &M_RACE, async |ctx: &mut Context| {
+        let (permission, _) = test_permission(ctx)?;
+        let id = create(ctx, grant(&permission), json!({})).await?["id"].as_str().unwrap_or_default().to_owned();
+        let url = format!("{}/credentials/{id}/rotate", ctx.endpoint().unwrap_or_default());
+        let token = ctx.config.token.clone().unwrap_or_default();
+        let http = reqwest::Client::new();
+        let racers: Vec<_> = (0..4)
+            .map(|_| {
+                let (http, url, token) = (http.clone(), url.clone(), token.clone());
+                tokio::spawn(async move {
+                    let reply = http.post(url).bearer_auth(token).header("if-match", "\"1\"")
+                        .header("content-type", "application/json").body("{\"mode\":\"immediate\"}").send().await;
+                    match reply {
+                        Ok(reply) => (reply.status().as_u16(), reply.json::<Value>().await.unwrap_or_default()),
+                        Err(_) => (0, Value::Null),
+                    }
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for racer in racers {
+            let (status, body) = racer.await.unwrap_or((0, Value::Null));
+            if let Some(secret) = body["secret"].as_str() {
+                ctx.remember_secret(secret);
+            }
+            statuses.push(status);
+        }
+        let won = statuses.iter().filter(|s| **s == 200).count();
+        let lost = statuses.iter().filter(|s| **s == 409).count();
+        ensure(won == 1 && lost == statuses.len() - 1, || format!("concurrent rotations with If-Match \"1\" answered {statuses:?}: expected one 200 and 409 for the rest"))?;
+        ctx.mutations.push(("credential.rotate".into(), id.clone(), Some(2)));
+        ctx.refusals.push(("credential.rotate".into(), id));
+        Ok(())
+    })
+    .await;
+
     rec.check(ctx, &M_IDEMPOTENCY, async |ctx: &mut Context| {
         let (permission, _) = test_permission(ctx)?;
         let key = uuid::Uuid::new_v4().to_string();
@@ -654,6 +820,7 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         ctx.remember_secret(first_body["secret"].as_str().unwrap_or_default());
         let id = first_body["id"].as_str().unwrap_or_default().to_owned();
         ctx.created.push(id.clone());
+        ctx.idempotent.push(id.clone());
         ctx.mutations.push(("credential.create".into(), id, Some(1)));
         let retry = ctx.call(Request::post_json("/credentials", &body).header("idempotency-key", &key)).await;
         ensure(retry.status == 201 && retry.json() == Some(first_body.clone()), || "a retry with the same key did not return the first credential".to_owned())?;
@@ -661,6 +828,20 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         other["name"] = Value::String("conformance idempotency (other)".into());
         let reused = ctx.call(Request::post_json("/credentials", &other).header("idempotency-key", &key)).await;
         problem(&reused, 422, ProblemType::IdempotencyKeyReused)?;
+        let retry_key = uuid::Uuid::new_v4().to_string();
+        let mut refused = body.clone();
+        refused["scope"] = json!([{ "permission": "conformance:no-such-permission" }]);
+        let failed = ctx.call(Request::post_json("/credentials", &refused).header("idempotency-key", &retry_key)).await;
+        ctx.refusals.push(("credential.create".into(), String::new()));
+        ensure(failed.status == 400, || format!("an unknown permission answered HTTP {}", failed.status))?;
+        let after_error = ctx.call(Request::post_json("/credentials", &body).header("idempotency-key", &retry_key)).await;
+        ensure(after_error.status == 201, || format!("a key whose first use failed was not usable again (HTTP {})", after_error.status))?;
+        if let Some(issued) = after_error.json() {
+            ctx.remember_secret(issued["secret"].as_str().unwrap_or_default());
+            let id = issued["id"].as_str().unwrap_or_default().to_owned();
+            ctx.created.push(id.clone());
+            ctx.mutations.push(("credential.create".into(), id, Some(1)));
+        }
         let bad = ctx.call(Request::post_json("/credentials", &body).header("idempotency-key", "")).await;
         if bad.status == 201 {
             if let Some(id) = bad.json().and_then(|b| b["id"].as_str().map(str::to_owned)) {

@@ -37,7 +37,7 @@ const LEAKS: Meta = Meta {
 const UNKNOWN_PERMISSION: Meta = Meta {
     id: "SEC-03",
     group: G,
-    requirements: &["REQ-SCOPE-5", "REQ-SCOPE-6", "REQ-CRE-2"],
+    requirements: &["REQ-SCOPE-5", "REQ-SCOPE-6", "REQ-CRE-2", "REQ-SCOPE-1"],
     title: "unknown permissions, unknown resource types and empty scopes are refused with invalid-scope",
     mutating: true,
     needs: &[Operation::Create],
@@ -160,6 +160,7 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
             json!([{ "permission": "conformance:no-such-permission" }]),
             json!([{ "permission": permission.as_str(), "resource": "no-such-type:x" }]),
             json!([]),
+            json!([{ "permission": permission.as_str(), "resource": "no colon" }]),
         ] {
             let body = json!({ "type": kind, "name": "x", "scope": scope });
             let response = ctx.call(Request::post_json("/credentials", &body)).await;
@@ -169,9 +170,9 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
                 && response
                     .json()
                     .is_some_and(|b| b["type"] == "urn:credential-issuer:problem:invalid-request")
-                && scope == json!([])
+                && (scope == json!([]) || scope[0]["resource"] == "no colon")
             {
-                continue; // an empty scope may also be refused by the schema as invalid-request
+                continue; // a scope the request schema forbids may also be refused as invalid-request
             }
             problem(&response, 400, ProblemType::InvalidScope)
                 .map_err(|v| Verdict::fail(format!("scope {scope}: {}", v.message)))?;

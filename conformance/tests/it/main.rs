@@ -6,6 +6,7 @@
     reason = "test helpers fail loudly; a panic is the failure report"
 )]
 
+mod coverage;
 mod fixtures;
 mod reports;
 mod suite;
