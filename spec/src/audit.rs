@@ -112,15 +112,22 @@ impl AuditEvent {
     /// Computes the event's hash: SHA-256 over the RFC 8785 (JCS) canonical JSON of every member
     /// but `hash`, as lowercase hex.
     pub fn compute_hash(&self) -> Result<String, CanonicalisationError> {
-        let mut value =
-            serde_json::to_value(self).map_err(|e| CanonicalisationError(e.to_string()))?;
-        if let Some(object) = value.as_object_mut() {
-            object.remove("hash");
-        }
-        let canonical = serde_json_canonicalizer::to_vec(&value)
-            .map_err(|e| CanonicalisationError(e.to_string()))?;
-        Ok(hex::encode(Sha256::digest(&canonical)))
+        let value = serde_json::to_value(self).map_err(|e| CanonicalisationError(e.to_string()))?;
+        hash_event(&value)
     }
+}
+
+/// The hash of an event exactly as served (REQ-AUD-12): SHA-256 over the RFC 8785 canonical JSON
+/// of every member but `hash`. Verifiers use this on the received JSON, so that members or
+/// spellings this crate does not know still count.
+pub fn hash_event(event: &serde_json::Value) -> Result<String, CanonicalisationError> {
+    let mut value = event.clone();
+    if let Some(object) = value.as_object_mut() {
+        object.remove("hash");
+    }
+    let canonical =
+        serde_json_canonicalizer::to_vec(&value).map_err(|e| CanonicalisationError(e.to_string()))?;
+    Ok(hex::encode(Sha256::digest(&canonical)))
 }
 
 /// The first place where a chain does not hold.
