@@ -37,6 +37,7 @@ struct Cached {
 pub struct Client {
     pub(crate) transport: Transport,
     cache: Arc<Mutex<HashMap<Url, Cached>>>,
+    pub(crate) pins: Arc<Vec<String>>,
 }
 
 impl Default for Client {
@@ -56,7 +57,15 @@ impl Client {
         Self {
             transport: Transport::new(options),
             cache: Arc::default(),
+            pins: Arc::default(),
         }
+    }
+
+    /// Accepts signed manifests and checkpoints only from keys with these RFC 7638 thumbprints,
+    /// and refuses unsigned manifests.
+    pub fn pin_jwk_thumbprints(mut self, thumbprints: Vec<String>) -> Self {
+        self.pins = Arc::new(thumbprints);
+        self
     }
 
     /// Discovers `issuer`: derives the manifest URL (path insertion), fetches and checks the
@@ -65,8 +74,42 @@ impl Client {
         let issuer = IssuerId::parse(issuer)?;
         let manifest_url = issuer.manifest_url();
         let body = self.fetch_document(&manifest_url).await?;
-        let (manifest, manifest_json) = discovery::parse_manifest(&issuer, &manifest_url, &body)?;
+        let (mut manifest, manifest_json) =
+            discovery::parse_manifest(&issuer, &manifest_url, &body)?;
         discovery::check_manifest_urls(&manifest, &manifest_url)?;
+        match (&manifest.signed_manifest, &manifest.jwks_uri) {
+            (Some(signed), Some(jwks_uri)) => {
+                let jwks: serde_json::Value = serde_json::from_slice(
+                    &self.fetch_document(jwks_uri).await?,
+                )
+                .map_err(|_| ClientError::NotJson {
+                    url: jwks_uri.to_string(),
+                })?;
+                manifest = discovery::verified_manifest(
+                    &issuer,
+                    &manifest_url,
+                    signed,
+                    &jwks,
+                    &self.pins,
+                )?;
+            }
+            (Some(_), None) => {
+                return Err(ClientError::InvalidDocument {
+                    document: "manifest",
+                    url: manifest_url.to_string(),
+                    rule: "signed_manifest without jwks_uri".to_owned(),
+                });
+            }
+            (None, _) if !self.pins.is_empty() => {
+                return Err(ClientError::Signature {
+                    what: "manifest",
+                    reason: crate::signature::SignatureError::NotPinned(
+                        "an unsigned manifest".to_owned(),
+                    ),
+                });
+            }
+            (None, _) => {}
+        }
         let schema_url = manifest.permission_schema_url.clone();
         let body = self.fetch_document(&schema_url).await?;
         let (permission_schema, permissions) =
@@ -83,7 +126,7 @@ impl Client {
     }
 
     /// Fetches a discovery document, from the cache while fresh, revalidating with its ETag.
-    async fn fetch_document(&self, url: &Url) -> Result<Vec<u8>, ClientError> {
+    pub(crate) async fn fetch_document(&self, url: &Url) -> Result<Vec<u8>, ClientError> {
         let cached = self
             .cache
             .lock()

@@ -131,6 +131,50 @@ pub fn check_manifest_urls(manifest: &Manifest, url: &Url) -> Result<(), ClientE
     Ok(())
 }
 
+/// Verifies `signed` (the manifest's `signed_manifest`) with `jwks`, checks `iss`, and returns
+/// the manifest the signature carries, whose values take precedence (REQ-DISC-19, REQ-DISC-20).
+pub fn verified_manifest(
+    issuer: &IssuerId,
+    url: &Url,
+    signed: &str,
+    jwks: &Value,
+    pins: &[String],
+) -> Result<Manifest, ClientError> {
+    let verified = crate::signature::verify(
+        signed,
+        jwks,
+        credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE,
+        pins,
+    )
+    .map_err(|reason| ClientError::Signature {
+        what: "signed manifest",
+        reason,
+    })?;
+    let mut payload = verified.payload;
+    if payload["iss"] != issuer.as_str() {
+        return Err(ClientError::IssuerMismatch {
+            expected: issuer.as_str().to_owned(),
+            found: payload["iss"].as_str().unwrap_or_default().to_owned(),
+        });
+    }
+    if let Some(object) = payload.as_object_mut() {
+        object.remove("iss");
+        object.insert(
+            "signed_manifest".to_owned(),
+            Value::String(signed.to_owned()),
+        );
+    }
+    let manifest: Manifest = serde_json::from_value(payload)
+        .map_err(|e| invalid(Document::Manifest, url, format!("the signed payload: {e}")))?;
+    if manifest.issuer != *issuer {
+        return Err(ClientError::IssuerMismatch {
+            expected: issuer.as_str().to_owned(),
+            found: manifest.issuer.as_str().to_owned(),
+        });
+    }
+    Ok(manifest)
+}
+
 fn invalid(document: Document, url: &Url, rule: String) -> ClientError {
     ClientError::InvalidDocument {
         document: document.name(),

@@ -74,6 +74,14 @@ pub enum ClientError {
     /// The issuer implements a version of the spec this client does not.
     #[error("the issuer implements spec version {0}; this client implements {spec}", spec = credential_issuer_spec::SPEC_VERSION)]
     UnsupportedVersion(String),
+    /// A signature (signed manifest, audit checkpoint) is not accepted.
+    #[error("the {what} is not accepted: {reason}")]
+    Signature {
+        /// What was signed.
+        what: &'static str,
+        /// Why it is refused.
+        reason: crate::signature::SignatureError,
+    },
     /// The manifest does not claim the operation.
     #[error("the issuer does not offer the {0} operation")]
     NotOffered(Operation),

@@ -258,6 +258,14 @@ impl Issuer {
         query: &AuditQuery,
         cursor: Option<&str>,
     ) -> Result<Page<AuditEvent>, ClientError> {
+        self.audit_page_of(query, cursor).await
+    }
+
+    async fn audit_page_of<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &AuditQuery,
+        cursor: Option<&str>,
+    ) -> Result<Page<T>, ClientError> {
         let mut outgoing = self.request(&operations::audit::LIST, None, Operation::Audit)?;
         {
             let mut pairs = outgoing.url.query_pairs_mut();
@@ -282,8 +290,20 @@ impl Issuer {
 
     /// Every audit event matching `query`, oldest first, following cursors.
     pub fn audit(&self, query: AuditQuery) -> PageStream<'_, AuditEvent> {
+        self.audit_stream(query)
+    }
+
+    /// Every audit event exactly as served (for verification, which hashes what was received).
+    pub(crate) fn audit_raw(&self, query: AuditQuery) -> PageStream<'_, serde_json::Value> {
+        self.audit_stream(query)
+    }
+
+    fn audit_stream<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        query: AuditQuery,
+    ) -> PageStream<'_, T> {
         Box::pin(futures_util::stream::try_unfold(
-            (None::<String>, Vec::<AuditEvent>::new().into_iter(), false),
+            (None::<String>, Vec::<T>::new().into_iter(), false),
             move |(mut cursor, mut buffered, mut done)| {
                 let query = query.clone();
                 async move {
@@ -294,7 +314,7 @@ impl Issuer {
                         if done {
                             return Ok(None);
                         }
-                        let page = self.audit_page(&query, cursor.as_deref()).await?;
+                        let page = self.audit_page_of::<T>(&query, cursor.as_deref()).await?;
                         done = page.next_cursor.is_none() || page.items.is_empty();
                         cursor = page.next_cursor;
                         buffered = page.items.into_iter();
@@ -302,6 +322,21 @@ impl Issuer {
                 }
             },
         ))
+    }
+
+    /// The client this issuer was discovered with.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends a request to `endpoint` (no path parameter, no body).
+    pub(crate) async fn send_endpoint(
+        &self,
+        endpoint: &Endpoint,
+        operation: Operation,
+    ) -> Result<Reply, ClientError> {
+        let outgoing = self.request(endpoint, None, operation)?;
+        self.send(outgoing).await
     }
 }
 

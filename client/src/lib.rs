@@ -6,7 +6,11 @@
 //! - [`Client::discover`] derives the manifest URL (path insertion), fetches the manifest with
 //!   a timeout and a size limit, validates it against the project's JSON Schemas (embedded at
 //!   build), checks that its `issuer` matches exactly, tells it apart from OpenID4VCI metadata,
+//!   verifies `signed_manifest` against the issuer's JWK Set (optionally only with pinned keys),
 //!   fetches and checks the permission schema, and caches both by `ETag` and `Cache-Control`.
+//! - [`Issuer::verify_audit`] downloads the audit log and a signed checkpoint and proves the log
+//!   links, matches the checkpoint and still holds an earlier checkpoint; [`AuditExport`] lets an
+//!   auditor do the same offline.
 //! - [`Issuer`] offers typed operations for every endpoint (create, list as a stream over
 //!   cursor pages, get, rotate, revoke, introspect, report exposure, audit), with an
 //!   `Idempotency-Key` on create and rotate, and retries with backoff on 429, 503 and
@@ -36,13 +40,16 @@
 //! # Ok(()) }
 //! ```
 
+mod audit_log;
 mod client;
 pub mod discovery;
 mod error;
 mod issuer;
 pub mod schemas;
+pub mod signature;
 mod transport;
 
+pub use audit_log::{AuditExport, AuditVerifyError, VerifiedLog};
 pub use client::Client;
 pub use error::{ClientError, ProblemError};
 pub use issuer::{AuditQuery, Issuer, PageStream};

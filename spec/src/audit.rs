@@ -125,8 +125,8 @@ pub fn hash_event(event: &serde_json::Value) -> Result<String, CanonicalisationE
     if let Some(object) = value.as_object_mut() {
         object.remove("hash");
     }
-    let canonical =
-        serde_json_canonicalizer::to_vec(&value).map_err(|e| CanonicalisationError(e.to_string()))?;
+    let canonical = serde_json_canonicalizer::to_vec(&value)
+        .map_err(|e| CanonicalisationError(e.to_string()))?;
     Ok(hex::encode(Sha256::digest(&canonical)))
 }
 
@@ -174,24 +174,39 @@ pub fn verify_chain<'a>(
     after_seq: u64,
     after_hash: &str,
 ) -> Result<(u64, String), ChainError> {
+    let values: Vec<serde_json::Value> = events
+        .into_iter()
+        .map(|event| serde_json::to_value(event).unwrap_or_default())
+        .collect();
+    verify_served_chain(&values, after_seq, after_hash)
+}
+
+/// [`verify_chain`] over events exactly as served (JSON), hashing what was received.
+pub fn verify_served_chain(
+    events: &[serde_json::Value],
+    after_seq: u64,
+    after_hash: &str,
+) -> Result<(u64, String), ChainError> {
     let mut seq = after_seq;
     let mut hash = after_hash.to_owned();
     for event in events {
-        if event.seq != seq + 1 {
+        let found = event["seq"].as_u64().unwrap_or(0);
+        if found != seq + 1 {
             return Err(ChainError::Gap {
                 expected: seq + 1,
-                found: event.seq,
+                found,
             });
         }
-        if event.prev_hash != hash {
-            return Err(ChainError::BrokenLink { seq: event.seq });
+        if event["prev_hash"].as_str() != Some(hash.as_str()) {
+            return Err(ChainError::BrokenLink { seq: found });
         }
-        match event.compute_hash() {
-            Ok(computed) if computed == event.hash => {}
-            _ => return Err(ChainError::Tampered { seq: event.seq }),
+        let claimed = event["hash"].as_str().unwrap_or_default();
+        match hash_event(event) {
+            Ok(computed) if computed == claimed => {}
+            _ => return Err(ChainError::Tampered { seq: found }),
         }
-        seq = event.seq;
-        hash = event.hash.clone();
+        seq = found;
+        hash = claimed.to_owned();
     }
     Ok((seq, hash))
 }

@@ -6,6 +6,7 @@
     reason = "test helpers fail loudly; a panic is the failure report"
 )]
 
+mod audit_verify;
 mod crafted;
 mod credctl;
 mod operations;

@@ -31,6 +31,12 @@ impl Server {
     }
 }
 
+impl Server {
+    pub(crate) fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.task.abort();

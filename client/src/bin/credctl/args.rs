@@ -32,6 +32,9 @@ pub(crate) struct Cli {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    /// Accept signed manifests and checkpoints only from this key (RFC 7638 thumbprint); repeatable.
+    #[arg(long = "pin-jwk-thumbprint", global = true)]
+    pub(crate) pins: Vec<String>,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -54,8 +57,8 @@ pub(crate) enum Command {
     Revoke(RevokeArgs),
     /// Tell which credential and version a secret is (read from a file or standard input).
     Introspect(IntrospectArgs),
-    /// Show the issuer's audit log.
-    Audit(AuditArgs),
+    /// Show, verify or export the issuer's audit log.
+    Audit(AuditCommand),
 }
 
 /// `discover`
@@ -175,7 +178,55 @@ pub(crate) struct IntrospectArgs {
     pub(crate) secret_file: PathBuf,
 }
 
-/// `audit`
+/// `audit`: list by default; `verify` and `export` as subcommands.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct AuditCommand {
+    /// verify or export; without one, the events are listed.
+    #[command(subcommand)]
+    pub(crate) action: Option<AuditAction>,
+    /// Listing flags.
+    #[command(flatten)]
+    pub(crate) list: AuditArgs,
+}
+
+/// `audit verify` and `audit export`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditAction {
+    /// Prove the log: every hash, every link, the signed checkpoint, and the checkpoint verified last time.
+    Verify(VerifyArgs),
+    /// Save the log, the checkpoint and the JWK Set to a file, for offline verification.
+    Export(ExportArgs),
+}
+
+/// `audit verify`
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The issuer (overrides --issuer).
+    pub(crate) issuer: Option<String>,
+    /// Verify from this sequence number (trusting the prev_hash of that event).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) from_seq: u64,
+    /// Verify an export file instead of the live log.
+    #[arg(long)]
+    pub(crate) file: Option<PathBuf>,
+    /// Where the last verified checkpoint of each issuer is kept [default: $XDG_STATE_HOME/credctl/checkpoints].
+    #[arg(long)]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
+/// `audit export`
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The file to write.
+    #[arg(long)]
+    pub(crate) output: PathBuf,
+    /// Export from this sequence number.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) from_seq: u64,
+}
+
+/// `audit` (listing)
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
     /// Only events about this credential.

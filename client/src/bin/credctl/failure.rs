@@ -22,6 +22,9 @@ pub(crate) enum Failure {
     /// A local file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// The audit log does not verify.
+    #[error("the audit log does not verify: {0}")]
+    Verify(#[from] credential_issuer_client::AuditVerifyError),
     /// The secret is unknown, revoked or expired (introspection said `active: false`).
     #[error("the secret is not active at this issuer (unknown, revoked or expired)")]
     Inactive,
@@ -40,7 +43,7 @@ impl Failure {
     pub(crate) fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Self::Config(_) | Self::Usage(_) => code::USAGE,
-            Self::Io(_) => code::FAILURE,
+            Self::Io(_) | Self::Verify(_) => code::FAILURE,
             Self::Inactive => code::NOT_FOUND,
             Self::Client(error) => client_code(error),
         })

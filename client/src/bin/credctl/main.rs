@@ -39,14 +39,32 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Audit(args::AuditCommand {
+        action: Some(args::AuditAction::Verify(verify)),
+        ..
+    }) = &cli.command
+        && let Some(file) = &verify.file
+    {
+        return commands::audit::verify_file(
+            &Output::new(cli.json),
+            file,
+            &cli.pins,
+            verify.state_dir.as_deref(),
+        );
+    }
     let config = ConfigFile::load(cli.config.as_deref())?;
     let issuer = match &cli.command {
         Command::Discover(args) => args.issuer.clone().or(cli.issuer),
+        Command::Audit(args::AuditCommand {
+            action: Some(args::AuditAction::Verify(args)),
+            ..
+        }) => args.issuer.clone().or(cli.issuer),
         _ => cli.issuer,
     };
     let (issuer, token) = config.resolve(issuer.as_deref(), cli.token.as_deref())?;
     let session = Session {
-        client: Client::new(),
+        client: Client::new().pin_jwk_thumbprints(cli.pins.clone()),
+        pins: cli.pins,
         issuer,
         token,
         out: Output::new(cli.json),
@@ -59,6 +77,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rotate(args) => commands::rotate::run(&session, args).await,
         Command::Revoke(args) => commands::revoke::run(&session, args).await,
         Command::Introspect(args) => commands::introspect::run(&session, args).await,
-        Command::Audit(args) => commands::audit::run(&session, args).await,
+        Command::Audit(args) => match args.action {
+            None => commands::audit::run(&session, args.list).await,
+            Some(args::AuditAction::Verify(verify)) => {
+                commands::audit::verify(&session, verify).await
+            }
+            Some(args::AuditAction::Export(export)) => {
+                commands::audit::export(&session, export).await
+            }
+        },
     }
 }

@@ -24,9 +24,15 @@ pub(crate) struct Session {
     pub(crate) issuer: String,
     pub(crate) token: Option<Secret>,
     pub(crate) out: Output,
+    pub(crate) pins: Vec<String>,
 }
 
 impl Session {
+    /// The pinned key thumbprints.
+    pub(crate) fn pins(&self) -> Vec<String> {
+        self.pins.clone()
+    }
+
     /// Discovers the issuer and attaches the token.
     pub(crate) async fn issuer(&self) -> Result<Issuer, Failure> {
         let issuer = self.client.discover(&self.issuer).await?;
