@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the conformance suite, with mutations, against a fresh reference server on loopback, and
 # checks its reports with tools we did not write: Python's XML parser for the JUnit report and
-# Python's jsonschema for the JSON report.
+# Python's jsonschema for the JSON report; then verifies the server's signed manifest and audit
+# checkpoint with jwcrypto, using only the JWK Set it serves.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 server="$root/target/debug/credential-issuer-server"
@@ -36,5 +37,6 @@ if len(cases) != len(report["results"]):
 print(f"conformance: JUnit well formed with {len(cases)} test cases; JSON report validates; "
       f"{report['summary']['failed']} failed")
 PY
+python3 "$root/.ci/jose_check.py" "http://127.0.0.1:$port" "$token"
 if grep -q "$token" "$work/report.json" "$work/report.xml"; then echo "conformance: a report holds the token" >&2; exit 1; fi
 echo "conformance: full run against the reference server took ${elapsed_ms} ms"
