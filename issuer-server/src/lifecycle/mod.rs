@@ -181,6 +181,32 @@ impl LifecycleError {
     }
 }
 
+/// Saves a changed credential (compare-and-set on `expected`, so that a concurrent change makes
+/// this one a conflict) and audits the time-driven transitions `settle` applied on the way.
+pub(crate) async fn save_settled(
+    tx: &mut dyn crate::store::Transaction,
+    call: &Call,
+    issuer: &str,
+    record: &crate::store::CredentialRecord,
+    expected: u32,
+    expirations: expiry::Settled,
+) -> Result<(), LifecycleError> {
+    tx.save_credential(record, expected)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => LifecycleError::RotationConflict {
+                current_version: expected + 1,
+            },
+            other => other.into(),
+        })?;
+    for (action, version) in expirations {
+        let id = Some(record.credential.id.clone());
+        let entry = call.audit(action, id, version, Outcome::Success, BTreeMap::new());
+        tx.append_audit(issuer, entry).await?;
+    }
+    Ok(())
+}
+
 /// Runs `operation`; when it is refused or fails, appends an audit event saying so (REQ-AUD:
 /// refused attempts are recorded too). Successful operations write their own event in the same
 /// transaction as their change.

@@ -11,8 +11,8 @@ use credential_issuer_spec::{
 
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
-use super::{Call, Context, LifecycleError, audited};
-use crate::store::{CredentialRecord, StoreError};
+use super::{Call, Context, LifecycleError, audited, save_settled};
+use crate::store::CredentialRecord;
 
 /// Revokes credential `id`, or only the version the JSON body names.
 pub async fn revoke(
@@ -43,24 +43,7 @@ pub async fn revoke(
                 None => revoke_credential(&mut record, now),
                 Some(version) => revoke_version(&mut record, version, now)?,
             };
-            tx.save_credential(&record, expected)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict => LifecycleError::RotationConflict {
-                        current_version: expected + 1,
-                    },
-                    other => other.into(),
-                })?;
-            for (action, version) in expirations {
-                let entry = call.audit(
-                    action,
-                    Some(id.clone()),
-                    version,
-                    Outcome::Success,
-                    BTreeMap::new(),
-                );
-                tx.append_audit(issuer, entry).await?;
-            }
+            save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
             let mut details = BTreeMap::from([("changed".to_owned(), serde_json::json!(changed))]);
             if let Some(reason) = &request.reason {
                 details.insert("reason".to_owned(), serde_json::json!(reason));

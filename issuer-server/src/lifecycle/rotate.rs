@@ -14,9 +14,9 @@ use credential_issuer_spec::{
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
 use super::idempotency::{self, IdempotencyRequest};
-use super::{Call, Context, LifecycleError, audited};
+use super::{Call, Context, LifecycleError, audited, save_settled};
 use crate::minting::{fingerprint_index, mint, secret_mac};
-use crate::store::{CredentialRecord, StoreError, VersionRecord};
+use crate::store::{CredentialRecord, VersionRecord};
 
 /// The version an `If-Match` header names: `"3"` (an entity tag), also accepted bare or weak;
 /// `*` matches any current version.
@@ -128,24 +128,7 @@ pub async fn rotate(
                 }
             }
             let issued = apply(context, &mut record, mode, grace, scope, now);
-            tx.save_credential(&record, expected)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict => LifecycleError::RotationConflict {
-                        current_version: expected + 1,
-                    },
-                    other => other.into(),
-                })?;
-            for (action, version) in expirations {
-                let entry = call.audit(
-                    action,
-                    Some(id.clone()),
-                    version,
-                    Outcome::Success,
-                    BTreeMap::new(),
-                );
-                tx.append_audit(issuer, entry).await?;
-            }
+            save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
             let details = BTreeMap::from([
                 ("mode".to_owned(), serde_json::json!(mode)),
                 ("grace_period_seconds".to_owned(), serde_json::json!(grace)),
