@@ -32,8 +32,30 @@ pub enum Command {
     /// Manage issuer-API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the keys that sign the manifest and audit checkpoints.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print the OpenAPI 3.1 description of a server with the default configuration.
     Openapi,
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Rotate: the published next key starts signing, the current key is retired but stays in the
+    /// JWK Set for --keep-old, and a new next key is published. Restart the server to apply.
+    Rotate(KeysRotateArgs),
+}
+
+/// Flags of `keys rotate`.
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// How long the retired key stays published, e.g. 30d [default: 90d].
+    #[arg(long, default_value = "90d", value_parser = humantime::parse_duration)]
+    pub keep_old: std::time::Duration,
+    /// The server's data directory [default: ./.credential-issuer].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Flags of `serve`.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use credential_issuer_server::cli::{Cli, Command, TokenCommand, TokenCreateArgs};
+use credential_issuer_server::cli::{Cli, Command, KeysCommand, TokenCommand, TokenCreateArgs};
 use credential_issuer_server::config::{ConfigFile, LogFormat, ServerConfig};
 use credential_issuer_server::keys::ServerKeys;
 use credential_issuer_server::store::Store;
@@ -25,6 +25,39 @@ fn main() -> ExitCode {
             let config = args.resolve(file);
             init_logging(config.log_format);
             runtime.block_on(run_server(config))
+        }
+        Command::Keys(KeysCommand::Rotate(args)) => {
+            let data_dir = args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| ServerConfig::default().data_dir);
+            if !data_dir
+                .join(credential_issuer_server::signing::SIGNING_KEYS_FILE)
+                .exists()
+            {
+                return fail(&format!(
+                    "{} has no signing keys (run `serve` once to create them)",
+                    data_dir.display()
+                ));
+            }
+            match credential_issuer_server::signing::SigningKeys::rotate(
+                &data_dir,
+                args.keep_old.as_secs(),
+            ) {
+                Ok(rotation) => {
+                    println!("signing key now {}", rotation.current);
+                    println!("next key published {}", rotation.next);
+                    if let Some((kid, until)) = rotation.retired {
+                        println!("retired key {kid} stays published until {until}");
+                    }
+                    println!(
+                        "restart the server to serve the new JWK Set and sign with the new key"
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error.to_string()),
+            }
         }
         Command::Openapi => match credential_issuer_server::issuer::default_profile() {
             Ok(profile) => {

@@ -33,17 +33,50 @@ fn jose(error: impl fmt::Display) -> SigningError {
     SigningError::Jose(error.to_string())
 }
 
-/// The signing keys. `Debug` shows key ids only.
+/// Where a key is in its life: `next` is published before it ever signs, `current` signs,
+/// `retired` stays published (for verifying what it signed) until `retire_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// Signs manifests and checkpoints.
+    Current,
+    /// Published, signs nothing yet; becomes current at the next rotation.
+    Next,
+    /// Signs nothing any more; published until `retire_at`.
+    Retired,
+}
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct StoredKey {
+    state: KeyState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retire_at: Option<credential_issuer_spec::Timestamp>,
+    jwk: serde_json::Map<String, Value>,
+}
+
+/// The signing keys. `Debug` shows key ids and states only.
 #[derive(Clone)]
 pub struct SigningKeys {
-    /// Private keys, newest (the one that signs) first.
-    private: Vec<Jwk>,
+    keys: Vec<StoredKey>,
 }
 
 impl fmt::Debug for SigningKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kids: Vec<&str> = self.private.iter().filter_map(Jwk::key_id).collect();
-        f.debug_struct("SigningKeys").field("kids", &kids).finish()
+        let kids: Vec<(String, KeyState)> = self
+            .keys
+            .iter()
+            .map(|k| {
+                (
+                    k.jwk
+                        .get("kid")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    k.state,
+                )
+            })
+            .collect();
+        f.debug_struct("SigningKeys").field("keys", &kids).finish()
     }
 }
 
@@ -53,7 +86,7 @@ pub fn thumbprint(x: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-fn generate() -> Result<Jwk, SigningError> {
+fn generate(state: KeyState) -> Result<StoredKey, SigningError> {
     let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(jose)?;
     let mut jwk = josekit::jwk::KeyPair::to_jwk_key_pair(&pair);
     let x = jwk
@@ -64,52 +97,107 @@ fn generate() -> Result<Jwk, SigningError> {
     jwk.set_key_id(thumbprint(&x));
     jwk.set_key_use("sig");
     jwk.set_algorithm("EdDSA");
-    Ok(jwk)
+    Ok(StoredKey {
+        state,
+        retire_at: None,
+        jwk: jwk.as_ref().clone(),
+    })
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The key that signs from now on.
+    pub current: String,
+    /// The key published for the next rotation.
+    pub next: String,
+    /// The key that stopped signing, and until when it stays published.
+    pub retired: Option<(String, credential_issuer_spec::Timestamp)>,
 }
 
 impl SigningKeys {
-    /// Loads the keys from `dir`, creating a first key (mode 0600) if there is none.
+    /// Loads the keys from `dir`, creating a current and a next key (mode 0600) if there are none.
     pub fn load_or_create(dir: &Path) -> Result<Self, SigningError> {
         let path = dir.join(SIGNING_KEYS_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let value: Value = serde_json::from_slice(&bytes).map_err(jose)?;
-                let private = value["keys"]
-                    .as_array()
-                    .ok_or_else(|| SigningError::Jose(format!("{} holds no keys", path.display())))?
-                    .iter()
-                    .map(|key| match key {
-                        Value::Object(map) => Jwk::from_map(map.clone()).map_err(jose),
-                        _ => Err(SigningError::Jose("a key is not an object".into())),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                if private.is_empty() {
-                    return Err(SigningError::Jose(format!(
-                        "{} holds no keys",
-                        path.display()
-                    )));
-                }
-                Ok(Self { private })
+                let keys: Vec<StoredKey> =
+                    serde_json::from_value(value["keys"].clone()).map_err(jose)?;
+                let loaded = Self { keys };
+                loaded.current()?;
+                Ok(loaded)
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let keys = Self {
-                    private: vec![generate()?],
+                    keys: vec![generate(KeyState::Current)?, generate(KeyState::Next)?],
                 };
-                let file = json!({ "keys": keys.private.iter().map(|k| Value::Object(k.as_ref().clone())).collect::<Vec<_>>() });
-                write_private(&path, file.to_string().as_bytes())?;
+                write_private(&path, keys.file_contents().as_bytes())?;
                 Ok(keys)
             }
             Err(error) => Err(error.into()),
         }
     }
 
-    /// The public JWK Set (`kid`, `use`, `alg` on every key).
-    pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self
-            .private
+    /// Rotates the keys in `dir`: next becomes current, current is retired and stays published
+    /// for `keep_seconds`, retired keys past their time are dropped, and a new next key is made.
+    /// A running server picks the new keys up when it restarts.
+    pub fn rotate(dir: &Path, keep_seconds: u64) -> Result<Rotation, SigningError> {
+        let mut keys = Self::load_or_create(dir)?;
+        let now = credential_issuer_spec::Timestamp::now();
+        keys.keys
+            .retain(|k| k.state != KeyState::Retired || k.retire_at.is_some_and(|t| t > now));
+        let mut retired = None;
+        for key in &mut keys.keys {
+            match key.state {
+                KeyState::Current => {
+                    key.state = KeyState::Retired;
+                    key.retire_at = Some(now.plus_seconds(keep_seconds));
+                    retired = Some((kid(key), now.plus_seconds(keep_seconds)));
+                }
+                KeyState::Next => key.state = KeyState::Current,
+                KeyState::Retired => {}
+            }
+        }
+        if !keys.keys.iter().any(|k| k.state == KeyState::Current) {
+            keys.keys.push(generate(KeyState::Current)?);
+        }
+        let next = generate(KeyState::Next)?;
+        let next_kid = kid(&next);
+        keys.keys.push(next);
+        let path = dir.join(SIGNING_KEYS_FILE);
+        let staged = dir.join(format!("{SIGNING_KEYS_FILE}.new"));
+        let _ = std::fs::remove_file(&staged);
+        write_private(&staged, keys.file_contents().as_bytes())?;
+        std::fs::rename(&staged, &path)?;
+        Ok(Rotation {
+            current: kid(keys.current()?),
+            next: next_kid,
+            retired,
+        })
+    }
+
+    fn file_contents(&self) -> String {
+        json!({ "keys": self.keys }).to_string()
+    }
+
+    fn current(&self) -> Result<&StoredKey, SigningError> {
+        self.keys
             .iter()
+            .find(|k| k.state == KeyState::Current)
+            .ok_or_else(|| SigningError::Jose("no current signing key".to_owned()))
+    }
+
+    /// The public JWK Set: the current, next and still-published retired keys, each with
+    /// `kid`, `use` and `alg`, never a private member.
+    pub fn jwks(&self) -> Value {
+        let now = credential_issuer_spec::Timestamp::now();
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .filter(|k| k.state != KeyState::Retired || k.retire_at.is_some_and(|t| t > now))
             .map(|key| {
-                let mut map = key.as_ref().clone();
+                let mut map = key.jwk.clone();
                 map.remove("d");
                 Value::Object(map)
             })
@@ -117,42 +205,111 @@ impl SigningKeys {
         json!({ "keys": keys })
     }
 
-    /// A compact JWS over `payload`, signed with the newest key, with `typ`.
+    /// A compact JWS over `payload`, signed with the current key, with `typ`.
     pub fn sign(&self, payload: &[u8], typ: &str) -> Result<String, SigningError> {
-        let key = &self.private[0];
-        let signer = EdDSA.signer_from_jwk(key).map_err(jose)?;
+        let key = self.current()?;
+        let jwk = Jwk::from_map(key.jwk.clone()).map_err(jose)?;
+        let signer = EdDSA.signer_from_jwk(&jwk).map_err(jose)?;
         let mut header = JwsHeader::new();
         header.set_algorithm("EdDSA");
         header.set_token_type(typ);
-        if let Some(kid) = key.key_id() {
-            header.set_key_id(kid);
-        }
+        header.set_key_id(kid(key));
         josekit::jws::serialize_compact(payload, &header, &signer).map_err(jose)
     }
+}
+
+fn kid(key: &StoredKey) -> String {
+    key.jwk
+        .get("kid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn verify(jwks: &Value, jws: &str) -> bool {
+        let kid = jws
+            .split('.')
+            .next()
+            .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+            .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
+            .and_then(|h| h["kid"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let Some(key) = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid.as_str())
+        else {
+            return false;
+        };
+        let public = Jwk::from_map(key.as_object().unwrap().clone()).unwrap();
+        let verifier = EdDSA.verifier_from_jwk(&public).unwrap();
+        josekit::jws::deserialize_compact(jws, &verifier).is_ok()
+    }
+
     #[test]
     fn signatures_verify_with_the_published_key_and_debug_hides_the_private_part() {
         let dir = tempfile::tempdir().unwrap();
         let keys = SigningKeys::load_or_create(dir.path()).unwrap();
         let again = SigningKeys::load_or_create(dir.path()).unwrap();
-        assert_eq!(keys.jwks(), again.jwks(), "the key is kept across restarts");
+        assert_eq!(
+            keys.jwks(),
+            again.jwks(),
+            "the keys are kept across restarts"
+        );
         let jws = keys.sign(br#"{"a":1}"#, "test+jws").unwrap();
-        let public = Jwk::from_map(keys.jwks()["keys"][0].as_object().unwrap().clone()).unwrap();
-        assert!(public.parameter("d").is_none());
-        let verifier = EdDSA.verifier_from_jwk(&public).unwrap();
-        let (payload, header) = josekit::jws::deserialize_compact(&jws, &verifier).unwrap();
-        assert_eq!(payload, br#"{"a":1}"#);
-        assert_eq!(header.key_id(), public.key_id());
+        assert!(verify(&keys.jwks(), &jws));
+        for key in keys.jwks()["keys"].as_array().unwrap() {
+            assert!(key.get("d").is_none());
+            assert!(key.get("kid").is_some() && key["use"] == "sig" && key["alg"] == "EdDSA");
+        }
         let debug = format!("{keys:?}");
-        let d = keys.private[0]
-            .parameter("d")
-            .and_then(Value::as_str)
-            .unwrap();
+        let d = keys.keys[0].jwk.get("d").and_then(Value::as_str).unwrap();
         assert!(!debug.contains(d));
+    }
+
+    #[test]
+    fn rotation_publishes_before_signing_and_keeps_old_keys_for_a_while() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = SigningKeys::load_or_create(dir.path()).unwrap();
+        let old_signature = before.sign(b"{}", "t").unwrap();
+        let next_kid = kid(before
+            .keys
+            .iter()
+            .find(|k| k.state == KeyState::Next)
+            .unwrap());
+        assert!(
+            before.jwks()["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kid"] == next_kid.as_str()),
+            "the next key is published before it signs"
+        );
+
+        let rotation = SigningKeys::rotate(dir.path(), 3600).unwrap();
+        assert_eq!(
+            rotation.current, next_kid,
+            "the published next key is the one that now signs"
+        );
+        let after = SigningKeys::load_or_create(dir.path()).unwrap();
+        let new_signature = after.sign(b"{}", "t").unwrap();
+        assert!(verify(&after.jwks(), &new_signature));
+        assert!(
+            verify(&after.jwks(), &old_signature),
+            "the retired key still verifies what it signed"
+        );
+        assert_eq!(after.jwks()["keys"].as_array().unwrap().len(), 3);
+
+        // A key retired with no time to keep leaves the JWK Set at once; the earlier one stays.
+        SigningKeys::rotate(dir.path(), 0).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let later = SigningKeys::load_or_create(dir.path()).unwrap();
+        assert!(!verify(&later.jwks(), &new_signature));
+        assert!(verify(&later.jwks(), &old_signature));
     }
 }
