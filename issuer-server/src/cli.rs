@@ -35,8 +35,52 @@ pub enum Command {
     /// Manage the keys that sign the manifest and audit checkpoints.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Give the server a vendor admin credential for a shim; it is stored only as a JWE.
+    #[command(subcommand)]
+    VendorCredential(VendorCredentialCommand),
     /// Print the OpenAPI 3.1 description of a server with the default configuration.
     Openapi,
+}
+
+/// `vendor-credential` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VendorCredentialCommand {
+    /// Store a vendor admin credential, sealed as a JWE under the key-encryption key (read from
+    /// --from-env, --from-file, or standard input; never from the command line).
+    Set(VendorCredentialSetArgs),
+    /// List the names of the stored credentials of an issuer (never their values).
+    List(VendorCredentialListArgs),
+}
+
+/// Flags of `vendor-credential set`.
+#[derive(Debug, Args)]
+pub struct VendorCredentialSetArgs {
+    /// The issuer identifier the credential serves, e.g. https://gw.example.com/openai.
+    #[arg(long)]
+    pub issuer: String,
+    /// The credential's name within that issuer, e.g. admin_key.
+    #[arg(long)]
+    pub name: String,
+    /// Read the credential from this environment variable.
+    #[arg(long, conflicts_with = "from_file")]
+    pub from_env: Option<String>,
+    /// Read the credential from this file.
+    #[arg(long)]
+    pub from_file: Option<PathBuf>,
+    /// The server's data directory [default: ./.credential-issuer].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Flags of `vendor-credential list`.
+#[derive(Debug, Args)]
+pub struct VendorCredentialListArgs {
+    /// The issuer identifier.
+    #[arg(long)]
+    pub issuer: String,
+    /// The server's data directory [default: ./.credential-issuer].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `keys` subcommands.

@@ -33,6 +33,7 @@ pub mod signing;
 mod state;
 pub mod store;
 pub mod tokens;
+pub mod vault;
 
 pub use http::app;
 pub use state::{AppState, BOOTSTRAP_TOKEN_FILE, StartupError};

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use credential_issuer_server::cli::{Cli, Command, KeysCommand, TokenCommand, TokenCreateArgs};
+use credential_issuer_server::cli::{
+    Cli, Command, KeysCommand, TokenCommand, TokenCreateArgs, VendorCredentialCommand,
+};
 use credential_issuer_server::config::{ConfigFile, LogFormat, ServerConfig};
 use credential_issuer_server::keys::ServerKeys;
 use credential_issuer_server::store::Store;
@@ -25,6 +27,9 @@ fn main() -> ExitCode {
             let config = args.resolve(file);
             init_logging(config.log_format);
             runtime.block_on(run_server(config))
+        }
+        Command::VendorCredential(command) => {
+            runtime.block_on(vendor_credential(command, file.data_dir))
         }
         Command::Keys(KeysCommand::Rotate(args)) => {
             let data_dir = args
@@ -166,4 +171,88 @@ async fn create_token(args: &TokenCreateArgs, data_dir: &std::path::Path) -> Exi
         );
     }
     ExitCode::SUCCESS
+}
+
+async fn vendor_credential(
+    command: VendorCredentialCommand,
+    file_data_dir: Option<std::path::PathBuf>,
+) -> ExitCode {
+    use std::io::Read;
+    let (issuer, data_dir) = match &command {
+        VendorCredentialCommand::Set(args) => (&args.issuer, &args.data_dir),
+        VendorCredentialCommand::List(args) => (&args.issuer, &args.data_dir),
+    };
+    let issuer = match credential_issuer_spec::IssuerId::parse(issuer) {
+        Ok(issuer) => issuer,
+        Err(error) => return fail(&format!("--issuer: {error}")),
+    };
+    let data_dir = data_dir
+        .clone()
+        .or(file_data_dir)
+        .unwrap_or_else(|| ServerConfig::default().data_dir);
+    if !data_dir
+        .join(credential_issuer_server::keys::MASTER_KEY_FILE)
+        .exists()
+    {
+        return fail(&format!(
+            "{} is not a server data directory (run `serve` once to create it)",
+            data_dir.display()
+        ));
+    }
+    let store = match SqliteStore::open(&data_dir.join(DATABASE_FILE)).await {
+        Ok(store) => store,
+        Err(error) => return fail(&error.to_string()),
+    };
+    match command {
+        VendorCredentialCommand::List(_) => {
+            match store.vendor_credential_names(issuer.as_str()).await {
+                Ok(names) => {
+                    for name in names {
+                        println!("{name}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error.to_string()),
+            }
+        }
+        VendorCredentialCommand::Set(args) => {
+            let secret = if let Some(variable) = &args.from_env {
+                match std::env::var(variable) {
+                    Ok(value) => value,
+                    Err(_) => return fail(&format!("${variable} is not set")),
+                }
+            } else if let Some(path) = &args.from_file {
+                match std::fs::read_to_string(path) {
+                    Ok(value) => value,
+                    Err(error) => return fail(&format!("cannot read {}: {error}", path.display())),
+                }
+            } else {
+                let mut value = String::new();
+                if let Err(error) = std::io::stdin().read_to_string(&mut value) {
+                    return fail(&format!("cannot read standard input: {error}"));
+                }
+                value
+            };
+            let secret = secret.trim();
+            if secret.is_empty() {
+                return fail("the vendor credential is empty");
+            }
+            let vault = match credential_issuer_server::vault::Vault::load_or_create(&data_dir) {
+                Ok(vault) => vault,
+                Err(error) => return fail(&error.to_string()),
+            };
+            let jwe = match vault.seal(issuer.as_str(), &args.name, secret) {
+                Ok(jwe) => jwe,
+                Err(error) => return fail(&error.to_string()),
+            };
+            if let Err(error) = store
+                .put_vendor_credential(issuer.as_str(), &args.name, &jwe)
+                .await
+            {
+                return fail(&error.to_string());
+            }
+            eprintln!("stored {} for {} (sealed as a JWE)", args.name, issuer);
+            ExitCode::SUCCESS
+        }
+    }
 }

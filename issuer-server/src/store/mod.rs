@@ -82,6 +82,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a new token.
     async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
 
+    /// Stores (or replaces) a sealed vendor credential (a JWE; never plain text).
+    async fn put_vendor_credential(
+        &self,
+        issuer: &str,
+        name: &str,
+        jwe: &str,
+    ) -> Result<(), StoreError>;
+
+    /// A sealed vendor credential.
+    async fn vendor_credential(
+        &self,
+        issuer: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// The names of the vendor credentials stored for `issuer`.
+    async fn vendor_credential_names(&self, issuer: &str) -> Result<Vec<String>, StoreError>;
+
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }

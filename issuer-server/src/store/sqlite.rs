@@ -403,6 +403,48 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn put_vendor_credential(
+        &self,
+        issuer: &str,
+        name: &str,
+        jwe: &str,
+    ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO vendor_credentials (issuer, name, jwe, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (issuer, name) DO UPDATE SET jwe = excluded.jwe, updated_at = excluded.updated_at",
+        )
+        .bind(issuer)
+        .bind(name)
+        .bind(jwe)
+        .bind(Timestamp::now().unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        Ok(())
+    }
+
+    async fn vendor_credential(
+        &self,
+        issuer: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT jwe FROM vendor_credentials WHERE issuer = ? AND name = ?")
+            .bind(issuer)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn vendor_credential_names(&self, issuer: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT name FROM vendor_credentials WHERE issuer = ? ORDER BY name")
+            .bind(issuer)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

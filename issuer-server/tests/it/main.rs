@@ -15,3 +15,4 @@ mod errors;
 mod harness;
 mod secrets;
 mod trust;
+mod vault;
