@@ -94,6 +94,9 @@ pub enum KeysCommand {
 /// Flags of `keys rotate`.
 #[derive(Debug, Args)]
 pub struct KeysRotateArgs {
+    /// Algorithm of the new next key.
+    #[arg(long, value_enum, default_value = "EdDSA")]
+    pub alg: crate::signing::SigningAlgorithm,
     /// How long the retired key stays published, e.g. 30d [default: 90d].
     #[arg(long, default_value = "90d", value_parser = humantime::parse_duration)]
     pub keep_old: std::time::Duration,
@@ -141,6 +144,9 @@ pub struct ServeArgs {
     /// Lifetime of credentials created without expires_in, in seconds [default: none].
     #[arg(long, env = "CREDENTIAL_ISSUER_DEFAULT_TTL_SECONDS")]
     pub default_ttl_seconds: Option<u64>,
+    /// Algorithm of new signing keys (existing keys keep theirs) [default: EdDSA].
+    #[arg(long, value_enum, env = "CREDENTIAL_ISSUER_SIGNING_ALG")]
+    pub signing_alg: Option<crate::signing::SigningAlgorithm>,
 }
 
 impl ServeArgs {
@@ -178,6 +184,10 @@ impl ServeArgs {
                 .or(file.max_ttl_seconds)
                 .unwrap_or(d.max_ttl_seconds),
             default_ttl_seconds: self.default_ttl_seconds.or(file.default_ttl_seconds),
+            signing_alg: self
+                .signing_alg
+                .or(file.signing_alg)
+                .unwrap_or(d.signing_alg),
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub max_ttl_seconds: u64,
     /// The lifetime of credentials created without `expires_in`; none means no expiry.
     pub default_ttl_seconds: Option<u64>,
+    /// The algorithm of new signing keys.
+    pub signing_alg: crate::signing::SigningAlgorithm,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +64,7 @@ impl Default for ServerConfig {
             min_ttl_seconds: 60,
             max_ttl_seconds: 366 * 86_400,
             default_ttl_seconds: None,
+            signing_alg: crate::signing::SigningAlgorithm::EdDsa,
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct ConfigFile {
     pub max_ttl_seconds: Option<u64>,
     /// See [`ServerConfig::default_ttl_seconds`].
     pub default_ttl_seconds: Option<u64>,
+    /// See [`ServerConfig::signing_alg`].
+    pub signing_alg: Option<crate::signing::SigningAlgorithm>,
 }
 
 /// Why the configuration file cannot be used.

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             match credential_issuer_server::signing::SigningKeys::rotate(
                 &data_dir,
                 args.keep_old.as_secs(),
+                args.alg,
             ) {
                 Ok(rotation) => {
                     println!("signing key now {}", rotation.current);

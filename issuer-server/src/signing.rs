@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::Jwk;
 use josekit::jwk::alg::ed::EdCurve;
-use josekit::jws::{EdDSA, JwsHeader};
+use josekit::jws::{ES256, EdDSA, JwsHeader};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -80,23 +80,60 @@ impl fmt::Debug for SigningKeys {
     }
 }
 
-/// The RFC 7638 thumbprint of an Ed25519 public key, used as its `kid`.
-pub fn thumbprint(x: &str) -> String {
-    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+/// The signature algorithm of new keys.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+pub enum SigningAlgorithm {
+    /// `EdDSA` with Ed25519 (the default).
+    #[default]
+    #[serde(rename = "EdDSA")]
+    #[value(name = "EdDSA", alias = "eddsa")]
+    EdDsa,
+    /// `ES256`: ECDSA with P-256 and SHA-256.
+    #[serde(rename = "ES256")]
+    #[value(name = "ES256", alias = "es256")]
+    Es256,
+}
+
+/// The RFC 7638 thumbprint of a public JWK (OKP or EC), used as its `kid`.
+pub fn thumbprint(jwk: &serde_json::Map<String, Value>) -> String {
+    let s = |name: &str| jwk.get(name).and_then(Value::as_str).unwrap_or_default();
+    let canonical = match s("kty") {
+        "EC" => format!(
+            r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+            s("crv"),
+            s("x"),
+            s("y")
+        ),
+        _ => format!(r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#, s("crv"), s("x")),
+    };
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-fn generate(state: KeyState) -> Result<StoredKey, SigningError> {
-    let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(jose)?;
-    let mut jwk = josekit::jwk::KeyPair::to_jwk_key_pair(&pair);
-    let x = jwk
-        .parameter("x")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    jwk.set_key_id(thumbprint(&x));
+fn generate(state: KeyState, algorithm: SigningAlgorithm) -> Result<StoredKey, SigningError> {
+    let (mut jwk, alg) = match algorithm {
+        SigningAlgorithm::EdDsa => {
+            let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).map_err(jose)?;
+            (josekit::jwk::KeyPair::to_jwk_key_pair(&pair), "EdDSA")
+        }
+        SigningAlgorithm::Es256 => {
+            let pair = ES256.generate_key_pair().map_err(jose)?;
+            (josekit::jwk::KeyPair::to_jwk_key_pair(&pair), "ES256")
+        }
+    };
+    let kid = thumbprint(jwk.as_ref());
+    jwk.set_key_id(kid);
     jwk.set_key_use("sig");
-    jwk.set_algorithm("EdDSA");
+    jwk.set_algorithm(alg);
     Ok(StoredKey {
         state,
         retire_at: None,
@@ -116,8 +153,9 @@ pub struct Rotation {
 }
 
 impl SigningKeys {
-    /// Loads the keys from `dir`, creating a current and a next key (mode 0600) if there are none.
-    pub fn load_or_create(dir: &Path) -> Result<Self, SigningError> {
+    /// Loads the keys from `dir`, creating a current and a next key of `algorithm` (mode 0600)
+    /// if there are none.
+    pub fn load_or_create(dir: &Path, algorithm: SigningAlgorithm) -> Result<Self, SigningError> {
         let path = dir.join(SIGNING_KEYS_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
@@ -130,7 +168,10 @@ impl SigningKeys {
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let keys = Self {
-                    keys: vec![generate(KeyState::Current)?, generate(KeyState::Next)?],
+                    keys: vec![
+                        generate(KeyState::Current, algorithm)?,
+                        generate(KeyState::Next, algorithm)?,
+                    ],
                 };
                 write_private(&path, keys.file_contents().as_bytes())?;
                 Ok(keys)
@@ -142,8 +183,12 @@ impl SigningKeys {
     /// Rotates the keys in `dir`: next becomes current, current is retired and stays published
     /// for `keep_seconds`, retired keys past their time are dropped, and a new next key is made.
     /// A running server picks the new keys up when it restarts.
-    pub fn rotate(dir: &Path, keep_seconds: u64) -> Result<Rotation, SigningError> {
-        let mut keys = Self::load_or_create(dir)?;
+    pub fn rotate(
+        dir: &Path,
+        keep_seconds: u64,
+        algorithm: SigningAlgorithm,
+    ) -> Result<Rotation, SigningError> {
+        let mut keys = Self::load_or_create(dir, algorithm)?;
         let now = credential_issuer_spec::Timestamp::now();
         keys.keys
             .retain(|k| k.state != KeyState::Retired || k.retire_at.is_some_and(|t| t > now));
@@ -160,9 +205,9 @@ impl SigningKeys {
             }
         }
         if !keys.keys.iter().any(|k| k.state == KeyState::Current) {
-            keys.keys.push(generate(KeyState::Current)?);
+            keys.keys.push(generate(KeyState::Current, algorithm)?);
         }
-        let next = generate(KeyState::Next)?;
+        let next = generate(KeyState::Next, algorithm)?;
         let next_kid = kid(&next);
         keys.keys.push(next);
         let path = dir.join(SIGNING_KEYS_FILE);
@@ -209,11 +254,16 @@ impl SigningKeys {
     pub fn sign(&self, payload: &[u8], typ: &str) -> Result<String, SigningError> {
         let key = self.current()?;
         let jwk = Jwk::from_map(key.jwk.clone()).map_err(jose)?;
-        let signer = EdDSA.signer_from_jwk(&jwk).map_err(jose)?;
         let mut header = JwsHeader::new();
-        header.set_algorithm("EdDSA");
         header.set_token_type(typ);
         header.set_key_id(kid(key));
+        if key.jwk.get("alg").and_then(Value::as_str) == Some("ES256") {
+            header.set_algorithm("ES256");
+            let signer = ES256.signer_from_jwk(&jwk).map_err(jose)?;
+            return josekit::jws::serialize_compact(payload, &header, &signer).map_err(jose);
+        }
+        header.set_algorithm("EdDSA");
+        let signer = EdDSA.signer_from_jwk(&jwk).map_err(jose)?;
         josekit::jws::serialize_compact(payload, &header, &signer).map_err(jose)
     }
 }
@@ -247,15 +297,31 @@ mod tests {
             return false;
         };
         let public = Jwk::from_map(key.as_object().unwrap().clone()).unwrap();
+        if key["alg"] == "ES256" {
+            let verifier = ES256.verifier_from_jwk(&public).unwrap();
+            return josekit::jws::deserialize_compact(jws, &verifier).is_ok();
+        }
         let verifier = EdDSA.verifier_from_jwk(&public).unwrap();
         josekit::jws::deserialize_compact(jws, &verifier).is_ok()
     }
 
     #[test]
+    fn es256_keys_sign_and_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::Es256).unwrap();
+        let jws = keys.sign(br#"{"a":1}"#, "t").unwrap();
+        assert!(verify(&keys.jwks(), &jws));
+        let key = &keys.jwks()["keys"][0];
+        assert_eq!(key["alg"], "ES256");
+        assert_eq!(key["kty"], "EC");
+        assert!(key.get("d").is_none());
+    }
+
+    #[test]
     fn signatures_verify_with_the_published_key_and_debug_hides_the_private_part() {
         let dir = tempfile::tempdir().unwrap();
-        let keys = SigningKeys::load_or_create(dir.path()).unwrap();
-        let again = SigningKeys::load_or_create(dir.path()).unwrap();
+        let keys = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
+        let again = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         assert_eq!(
             keys.jwks(),
             again.jwks(),
@@ -275,7 +341,7 @@ mod tests {
     #[test]
     fn rotation_publishes_before_signing_and_keeps_old_keys_for_a_while() {
         let dir = tempfile::tempdir().unwrap();
-        let before = SigningKeys::load_or_create(dir.path()).unwrap();
+        let before = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         let old_signature = before.sign(b"{}", "t").unwrap();
         let next_kid = kid(before
             .keys
@@ -291,12 +357,12 @@ mod tests {
             "the next key is published before it signs"
         );
 
-        let rotation = SigningKeys::rotate(dir.path(), 3600).unwrap();
+        let rotation = SigningKeys::rotate(dir.path(), 3600, SigningAlgorithm::EdDsa).unwrap();
         assert_eq!(
             rotation.current, next_kid,
             "the published next key is the one that now signs"
         );
-        let after = SigningKeys::load_or_create(dir.path()).unwrap();
+        let after = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         let new_signature = after.sign(b"{}", "t").unwrap();
         assert!(verify(&after.jwks(), &new_signature));
         assert!(
@@ -306,9 +372,9 @@ mod tests {
         assert_eq!(after.jwks()["keys"].as_array().unwrap().len(), 3);
 
         // A key retired with no time to keep leaves the JWK Set at once; the earlier one stays.
-        SigningKeys::rotate(dir.path(), 0).unwrap();
+        SigningKeys::rotate(dir.path(), 0, SigningAlgorithm::EdDsa).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
-        let later = SigningKeys::load_or_create(dir.path()).unwrap();
+        let later = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         assert!(!verify(&later.jwks(), &new_signature));
         assert!(verify(&later.jwks(), &old_signature));
     }

@@ -147,7 +147,7 @@ impl AppState {
         } else {
             None
         };
-        let signing = SigningKeys::load_or_create(&config.data_dir)?;
+        let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
         Ok((
             Self::new(Arc::new(store), keys, signing, profile)?,
             bootstrap,

@@ -223,3 +223,24 @@ async fn a_manifest_whose_signature_does_not_verify_is_refused() {
     let error = Client::new().discover(&base).await.unwrap_err();
     assert!(matches!(error, ClientError::Signature { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn es256_issuers_are_verified_too() {
+    let server =
+        Server::start_with(credential_issuer_server::signing::SigningAlgorithm::Es256).await;
+    let state = tempfile::tempdir().unwrap();
+    some_events(&server, 2).await;
+    let jwks: Value = reqwest::get(format!("{}/credential-issuer/jwks.json", server.issuer))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    let verified = credctl(&server, state.path(), &["audit", "verify", "--json"]).await;
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}

@@ -13,11 +13,18 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start() -> Self {
+        Self::start_with(credential_issuer_server::signing::SigningAlgorithm::EdDsa).await
+    }
+
+    pub(crate) async fn start_with(
+        signing_alg: credential_issuer_server::signing::SigningAlgorithm,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = ServerConfig {
             addr: listener.local_addr().unwrap(),
             data_dir: dir.path().join("data"),
+            signing_alg,
             ..ServerConfig::default()
         };
         let (state, token) = AppState::open(&config).await.unwrap();
