@@ -123,3 +123,38 @@ async fn the_log_filters_by_credential_and_pages() {
         .await
         .assert_problem(400, "invalid-request");
 }
+
+#[tokio::test]
+async fn an_operation_whose_audit_event_cannot_be_written_fails_and_changes_nothing() {
+    // REQ-AUD-3: fail closed.
+    let server = TestServer::start().await;
+    server.create(&["events:read"]).await;
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        server.data_dir().join("issuer.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END")
+        .execute(&db)
+        .await
+        .unwrap();
+    let body =
+        json!({ "type": "api_key", "name": "x", "scope": [{ "permission": "events:read" }] });
+    let reply = server.post("/credentials", &body).await;
+    reply.assert_problem(500, "internal-error");
+    assert!(
+        !reply.text.contains("audit unavailable"),
+        "a 5xx body is generic"
+    );
+    sqlx::query("DROP TRIGGER refuse_audit")
+        .execute(&db)
+        .await
+        .unwrap();
+    let listed = server.get("/credentials").await.json();
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "the failed create left nothing behind"
+    );
+}
