@@ -18,6 +18,9 @@ pub async fn run(listener: TcpListener, state: AppState) -> std::io::Result<()> 
         let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             ticker.tick().await;
+            if let Err(error) = crate::lifecycle::purge_expired_responses(&context).await {
+                tracing::warn!(%error, "could not purge expired idempotent responses; retrying");
+            }
             match expiry::sweep(&context).await {
                 Ok(0) => {}
                 Ok(changed) => tracing::info!(changed, "expired versions and credentials recorded"),

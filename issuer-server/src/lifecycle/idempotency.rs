@@ -9,6 +9,9 @@ use super::{Call, Context, LifecycleError};
 use crate::sealing;
 use crate::store::{IdempotencyKey, StoredResponse, Transaction};
 
+/// How long a response is kept for replay: 24 hours (REQ-IDEM-8).
+pub(super) const REPLAY_WINDOW_SECONDS: u64 = 24 * 3600;
+
 /// An idempotent request: the key the caller chose and what it is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct IdempotencyRequest {
@@ -65,6 +68,10 @@ pub(super) async fn replay(
     else {
         return Ok(None);
     };
+    // After the replay window the key is unused again (REQ-IDEM-8); the old record is replaced.
+    if stored.created_at.plus_seconds(REPLAY_WINDOW_SECONDS) <= Timestamp::now() {
+        return Ok(None);
+    }
     if stored.operation != request.operation || stored.request_hash != request.request_hash {
         return Err(LifecycleError::IdempotencyKeyReused);
     }
@@ -95,4 +102,15 @@ pub(super) async fn remember(
     tx.store_response(&request.store_key(context, call), &stored)
         .await?;
     Ok(())
+}
+
+/// Deletes the stored responses whose replay window is over; returns how many.
+pub async fn purge_expired_responses(context: &Context) -> Result<u64, LifecycleError> {
+    let window_ms = i64::try_from(REPLAY_WINDOW_SECONDS * 1000).unwrap_or(i64::MAX);
+    let cutoff =
+        Timestamp::from_unix_millis(Timestamp::now().unix_millis().saturating_sub(window_ms));
+    match cutoff {
+        Some(before) => Ok(context.store.purge_stored_responses(before).await?),
+        None => Ok(0),
+    }
 }

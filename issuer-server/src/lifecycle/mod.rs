@@ -23,6 +23,7 @@ pub use audit_log::list_audit;
 pub use checkpoint::checkpoint;
 pub use create::create;
 pub use exposure::report_exposure;
+pub use idempotency::purge_expired_responses;
 pub use introspect::introspect;
 pub use read::{get, list};
 pub use revoke::revoke;

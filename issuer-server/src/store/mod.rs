@@ -76,6 +76,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<(String, CredentialId)>, StoreError>;
 
+    /// Deletes stored responses created before `before` (their replay window is over, and they
+    /// hold sealed secrets that must not outlive it, REQ-SEC-15). Returns how many went.
+    async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError>;
+
     /// The token with this keyed hash.
     async fn token_by_mac(&self, mac: &[u8]) -> Result<Option<TokenRecord>, StoreError>;
 

@@ -375,6 +375,16 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().await;
+        let done = sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
+            .bind(before.unix_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
     async fn token_by_mac(&self, mac: &[u8]) -> Result<Option<TokenRecord>, StoreError> {
         let row = sqlx::query("SELECT * FROM tokens WHERE token_mac = ?")
             .bind(mac)
@@ -663,7 +673,7 @@ impl Transaction for SqliteTransaction {
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO idempotency (issuer, principal, key, operation, request_hash, status, sealed_body, created_at)
+            "INSERT OR REPLACE INTO idempotency (issuer, principal, key, operation, request_hash, status, sealed_body, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&key.issuer)

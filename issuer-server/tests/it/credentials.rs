@@ -551,3 +551,57 @@ async fn exposure_reports_identify_and_revoke() {
     assert_eq!(revokes.len(), 2);
     assert_eq!(revokes[0]["version"], 1);
 }
+
+#[tokio::test]
+async fn idempotency_keys_expire_after_24_hours_and_their_responses_are_purged() {
+    // REQ-IDEM-8, REQ-SEC-15
+    let server = TestServer::start().await;
+    let body = |name: &str| {
+        json!({ "type": "api_key", "name": name, "scope": [{ "permission": "events:read" }] })
+            .to_string()
+    };
+    let send = |body: String| {
+        let server = &server;
+        async move {
+            server
+                .send(
+                    Method::POST,
+                    "/credentials",
+                    Some(&server.admin),
+                    &[("idempotency-key", "day-old")],
+                    Some(&body),
+                )
+                .await
+        }
+    };
+    assert_eq!(send(body("first")).await.status, StatusCode::CREATED);
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        server.data_dir().join("issuer.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE idempotency SET created_at = created_at - 25 * 3600 * 1000")
+        .execute(&db)
+        .await
+        .unwrap();
+    let later = send(body("second")).await;
+    assert_eq!(
+        later.status,
+        StatusCode::CREATED,
+        "after 24 hours the key is unused again: {}",
+        later.text
+    );
+    assert_eq!(later.json()["name"], "second");
+
+    sqlx::query("UPDATE idempotency SET created_at = created_at - 25 * 3600 * 1000")
+        .execute(&db)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the background sweep purges expired responses");
+}
