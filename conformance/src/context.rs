@@ -17,6 +17,19 @@ pub struct Config {
     pub allow_mutations: bool,
     /// Only these groups (empty: all).
     pub only: Vec<crate::Group>,
+    /// A second caller with less authority, for the authorization checks.
+    pub restricted: Option<Restricted>,
+}
+
+/// A second caller: a token holding `credentials:create`, `credentials:read` and
+/// `credentials:rotate` but not `credentials:revoke` or `audit:read`, whose authority is
+/// exactly `authority`.
+#[derive(Debug, Clone)]
+pub struct Restricted {
+    /// The token.
+    pub token: String,
+    /// What credentials it may mint, as grants.
+    pub authority: Vec<credential_issuer_spec::Grant>,
 }
 
 /// The state of a run.
@@ -52,6 +65,9 @@ impl Context {
         let mut probe = Probe::new();
         if let Some(token) = &config.token {
             probe.redactor.add_secret(token);
+        }
+        if let Some(restricted) = &config.restricted {
+            probe.redactor.add_secret(&restricted.token);
         }
         Self {
             config,

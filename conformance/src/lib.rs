@@ -17,6 +17,7 @@
 //!     token: Some("cit_...".into()),
 //!     allow_mutations: true,
 //!     only: vec![],
+//!     restricted: None,
 //! })
 //! .await;
 //! println!("{} failed", report.summary.failed);
@@ -38,7 +39,7 @@ use std::time::Instant;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use context::Config;
+pub use context::{Config, Restricted};
 pub use outcome::Outcome;
 pub use report::{CaseResult, Report, Summary};
 
@@ -113,6 +114,7 @@ pub async fn check_documents(
         token: None,
         allow_mutations: false,
         only: vec![],
+        restricted: None,
     });
     let mut recorder = recorder::Recorder::default();
     let mut parsed = None;

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use credential_issuer_conformance::{Config, Group, Report, check_documents, report, run};
+use credential_issuer_conformance::{
+    Config, Group, Report, Restricted, check_documents, report, run,
+};
 
 /// Test a credential issuer against the credential-issuer specification.
 ///
@@ -40,6 +42,13 @@ struct Cli {
     /// Only this group of checks (repeatable); discovery always runs.
     #[arg(long, value_enum)]
     only: Vec<Group>,
+    /// A second caller's token for the authorization checks: it holds credentials:create,
+    /// credentials:read and credentials:rotate, not credentials:revoke or audit:read.
+    #[arg(long, env = "CONFORMANCE_RESTRICTED_TOKEN", hide_env_values = true)]
+    restricted_token: Option<String>,
+    /// The authority of --restricted-token, permission[@resource]; repeatable.
+    #[arg(long)]
+    restricted_authority: Vec<credential_issuer_spec::Grant>,
     /// Print the JSON Schema of the JSON report and exit.
     #[arg(long)]
     report_schema: bool,
@@ -147,11 +156,20 @@ fn main() -> ExitCode {
             let Some(issuer) = cli.issuer else {
                 return usage("--issuer is required (see --help)");
             };
+            let restricted = match (cli.restricted_token, cli.restricted_authority.is_empty()) {
+                (Some(token), false) => Some(Restricted {
+                    token,
+                    authority: cli.restricted_authority,
+                }),
+                (None, true) => None,
+                _ => return usage("--restricted-token and --restricted-authority go together"),
+            };
             let config = Config {
                 issuer,
                 token: cli.token,
                 allow_mutations: cli.allow_mutations,
                 only: cli.only,
+                restricted,
             };
             let report = runtime.block_on(run(config));
             emit(&report, cli.format, cli.output.as_ref())

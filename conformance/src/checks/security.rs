@@ -1,7 +1,7 @@
 //! Security: authentication, secrets shown once and never again, scope escalation refused.
 
 use credential_issuer_spec::{Operation, ProblemType, Secret};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{grant, introspect, problem, test_permission};
 use crate::Group;
@@ -58,6 +58,72 @@ const GUESSES: Meta = Meta {
     mutating: false,
     needs: &[Operation::Introspect],
 };
+
+const SCOPES: Meta = Meta {
+    id: "SEC-06",
+    group: G,
+    requirements: &["REQ-AUTH-4"],
+    title: "a caller whose token lacks the operation's scope gets forbidden",
+    mutating: true,
+    needs: &[Operation::Create, Operation::Revoke],
+};
+const AUTHORITY: Meta = Meta {
+    id: "SEC-07",
+    group: G,
+    requirements: &["REQ-AUTH-5", "REQ-SCOPE-7"],
+    title: "a caller cannot create a credential beyond its own authority",
+    mutating: true,
+    needs: &[Operation::Create, Operation::List],
+};
+const ROTATE_AUTHORITY: Meta = Meta {
+    id: "SEC-08",
+    group: G,
+    requirements: &["REQ-ROT-9"],
+    title: "a caller cannot rotate a credential whose scope is beyond its authority",
+    mutating: true,
+    needs: &[Operation::Create, Operation::Rotate],
+};
+const KEYS_PER_CALLER: Meta = Meta {
+    id: "SEC-09",
+    group: G,
+    requirements: &["REQ-IDEM-3", "REQ-SEC-16"],
+    title: "idempotency keys belong to their caller: another caller's same key is another request",
+    mutating: true,
+    needs: &[Operation::Create],
+};
+
+/// The second caller, or a skip saying how to give one.
+fn restricted(ctx: &Context) -> Result<crate::context::Restricted, Verdict> {
+    ctx.config.restricted.clone().ok_or_else(|| {
+        Verdict::skip("needs a second caller: --restricted-token and --restricted-authority")
+    })
+}
+
+/// Sends `request` (a path below the endpoint) as the second caller.
+async fn as_restricted(
+    ctx: &mut Context,
+    token: &str,
+    mut request: Request,
+) -> crate::probe::Response {
+    request.url = format!("{}{}", ctx.endpoint().unwrap_or_default(), request.url);
+    ctx.probe.send(request.bearer(token)).await
+}
+
+/// A grant of the permission schema that is not within `authority`.
+fn outside(ctx: &Context, authority: &[credential_issuer_spec::Grant]) -> Result<Value, Verdict> {
+    let (_, index) = test_permission(ctx)?;
+    let schema = ctx
+        .permissions
+        .clone()
+        .ok_or_else(|| Verdict::skip("no permission schema"))?;
+    schema
+        .permissions
+        .iter()
+        .map(|p| credential_issuer_spec::Grant::everywhere(p.id.clone()))
+        .find(|g| !index.scope_within(std::slice::from_ref(g), authority))
+        .map(|g| json!([g]))
+        .ok_or_else(|| Verdict::skip("every permission is within the restricted authority"))
+}
 
 pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
     rec.check(ctx, &AUTH, async |ctx: &mut Context| {
@@ -222,6 +288,93 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
             })?;
         }
         Ok(())
+    })
+    .await;
+
+    rec.check(ctx, &SCOPES, async |ctx: &mut Context| {
+        let second = restricted(ctx)?;
+        let (permission, _) = test_permission(ctx)?;
+        let id = super::create(ctx, grant(&permission), json!({})).await?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let revoke = as_restricted(
+            ctx,
+            &second.token,
+            Request::post_json(format!("/credentials/{id}/revoke"), &json!({})),
+        )
+        .await;
+        problem(&revoke, 403, ProblemType::Forbidden)?;
+        if ctx.claims(&Operation::Audit) {
+            let audit = as_restricted(ctx, &second.token, Request::get("/audit")).await;
+            problem(&audit, 403, ProblemType::Forbidden)?;
+        }
+        let fetched = ctx.call(Request::get(format!("/credentials/{id}"))).await;
+        ensure(
+            fetched.json().is_some_and(|c| c["status"] == "active"),
+            || "a forbidden revoke changed the credential".to_owned(),
+        )
+    })
+    .await;
+
+    rec.check(ctx, &AUTHORITY, async |ctx: &mut Context| {
+        let second = restricted(ctx)?;
+        let wider = outside(ctx, &second.authority)?;
+        let kind = super::test_type(ctx);
+        let before = ctx.call(Request::get("/credentials?limit=200")).await.json();
+        let refused = as_restricted(ctx, &second.token, Request::post_json("/credentials", &json!({ "type": kind, "name": "beyond authority", "scope": wider }))).await;
+        problem(&refused, 403, ProblemType::Forbidden)?;
+        let after = ctx.call(Request::get("/credentials?limit=200")).await.json();
+        ensure(before == after, || "a create beyond the caller's authority changed the list".to_owned())?;
+        let within = json!({ "type": kind, "name": "within authority", "scope": serde_json::to_value(&second.authority).unwrap_or_default() });
+        let allowed = as_restricted(ctx, &second.token, Request::post_json("/credentials", &within)).await;
+        ensure(allowed.status == 201, || format!("a create within the caller's authority answered HTTP {}", allowed.status))?;
+        if let Some(issued) = allowed.json() {
+            ctx.remember_secret(issued["secret"].as_str().unwrap_or_default());
+            ctx.created.push(issued["id"].as_str().unwrap_or_default().to_owned());
+        }
+        Ok(())
+    })
+    .await;
+
+    rec.check(ctx, &ROTATE_AUTHORITY, async |ctx: &mut Context| {
+        let second = restricted(ctx)?;
+        let wider = outside(ctx, &second.authority)?;
+        let id = super::create(ctx, wider, json!({})).await?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let refused = as_restricted(
+            ctx,
+            &second.token,
+            Request::post_json(format!("/credentials/{id}/rotate"), &json!({})),
+        )
+        .await;
+        ctx.refusals.push(("credential.rotate".into(), id.clone()));
+        problem(&refused, 403, ProblemType::Forbidden)?;
+        let fetched = ctx.call(Request::get(format!("/credentials/{id}"))).await;
+        ensure(
+            fetched.json().is_some_and(|c| c["current_version"] == 1),
+            || "a forbidden rotation changed the credential".to_owned(),
+        )
+    })
+    .await;
+
+    rec.check(ctx, &KEYS_PER_CALLER, async |ctx: &mut Context| {
+        let second = restricted(ctx)?;
+        let key = uuid::Uuid::new_v4().to_string();
+        let kind = super::test_type(ctx);
+        let body = json!({ "type": kind, "name": "per-caller key", "scope": serde_json::to_value(&second.authority).unwrap_or_default() });
+        let mine = ctx.call(Request::post_json("/credentials", &body).header("idempotency-key", &key)).await;
+        ensure(mine.status == 201, || format!("create answered HTTP {}", mine.status))?;
+        let theirs = as_restricted(ctx, &second.token, Request::post_json("/credentials", &body).header("idempotency-key", &key)).await;
+        ensure(theirs.status == 201, || format!("the second caller's create with the same key answered HTTP {}", theirs.status))?;
+        let (mine, theirs) = (mine.json().unwrap_or_default(), theirs.json().unwrap_or_default());
+        for issued in [&mine, &theirs] {
+            ctx.remember_secret(issued["secret"].as_str().unwrap_or_default());
+            ctx.created.push(issued["id"].as_str().unwrap_or_default().to_owned());
+        }
+        ensure(mine["id"] != theirs["id"], || "another caller's request with the same key replayed the first caller's credential".to_owned())
     })
     .await;
 }

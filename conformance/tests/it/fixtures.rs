@@ -12,6 +12,9 @@ use credential_issuer_server::config::ServerConfig;
 use credential_issuer_server::{AppState, serve};
 use serde_json::{Value, json};
 
+/// The authority of the second caller of every fixture.
+pub(crate) const RESTRICTED_AUTHORITY: &str = "events:read@project:web";
+
 /// The one thing a broken issuer gets wrong, and the requirement that makes it wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
@@ -85,6 +88,8 @@ struct Proxy {
 pub(crate) struct Issuer {
     pub(crate) url: String,
     pub(crate) token: String,
+    /// A second caller: create, read and rotate only, with the authority `RESTRICTED_AUTHORITY`.
+    pub(crate) restricted: String,
     _dir: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -112,6 +117,30 @@ pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
     };
     let (state, token) = AppState::open(&config).await.unwrap();
     let token = token.unwrap().expose().to_owned();
+    let restricted = {
+        use credential_issuer_server::tokens::mint_token;
+        use credential_issuer_spec::ApiScope;
+        let scopes = [
+            ApiScope::CredentialsCreate,
+            ApiScope::CredentialsRead,
+            ApiScope::CredentialsRotate,
+        ]
+        .into();
+        let authority = Some(vec![RESTRICTED_AUTHORITY.parse().unwrap()]);
+        let minted = mint_token(
+            &state.context().keys.token_mac,
+            "restricted",
+            scopes,
+            authority,
+        );
+        state
+            .context()
+            .store
+            .insert_token(&minted.record)
+            .await
+            .unwrap();
+        minted.token.expose().to_owned()
+    };
     let server = tokio::spawn(async move { serve::run(back, state).await.unwrap() });
     let proxy = Proxy {
         fault,
@@ -125,6 +154,7 @@ pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
     Issuer {
         url,
         token,
+        restricted,
         _dir: dir,
         tasks: vec![server, front_task],
     }

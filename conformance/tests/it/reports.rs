@@ -26,6 +26,7 @@ async fn json_validates_and_junit_lists_every_check() {
         token: Some(issuer.token.clone()),
         allow_mutations: false,
         only: vec![],
+        restricted: None,
     })
     .await;
     let schema: serde_json::Value = serde_json::from_str(&Report::json_schema()).unwrap();

@@ -5,19 +5,24 @@ use credential_issuer_conformance::{Config, Outcome, run};
 
 use crate::fixtures::{Fault, start};
 
-fn config(url: &str, token: &str) -> Config {
+fn config(issuer: &crate::fixtures::Issuer) -> Config {
+    let (url, token) = (issuer.url.as_str(), issuer.token.as_str());
     Config {
         issuer: url.to_owned(),
         token: Some(token.to_owned()),
         allow_mutations: true,
         only: vec![],
+        restricted: Some(credential_issuer_conformance::Restricted {
+            token: issuer.restricted.clone(),
+            authority: vec![crate::fixtures::RESTRICTED_AUTHORITY.parse().unwrap()],
+        }),
     }
 }
 
 #[tokio::test]
 async fn the_reference_server_passes_every_check() {
     let issuer = start(None).await;
-    let report = run(config(&issuer.url, &issuer.token)).await;
+    let report = run(config(&issuer)).await;
     let failures: Vec<String> = report
         .failures()
         .map(|f| {
@@ -50,7 +55,7 @@ async fn the_reference_server_passes_every_check() {
 #[tokio::test]
 async fn without_mutations_nothing_is_created() {
     let issuer = start(None).await;
-    let mut read_only = config(&issuer.url, &issuer.token);
+    let mut read_only = config(&issuer);
     read_only.allow_mutations = false;
     let report = run(read_only).await;
     assert_eq!(report.summary.failed, 0);
@@ -78,7 +83,7 @@ async fn without_mutations_nothing_is_created() {
 
 async fn assert_caught(fault: Fault) {
     let issuer = start(Some(fault)).await;
-    let report = run(config(&issuer.url, &issuer.token)).await;
+    let report = run(config(&issuer)).await;
     let failures: Vec<_> = report.failures().collect();
     assert!(
         !failures.is_empty(),
