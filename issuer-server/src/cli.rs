@@ -144,6 +144,10 @@ pub struct ServeArgs {
     /// Lifetime of credentials created without expires_in, in seconds [default: none].
     #[arg(long, env = "CREDENTIAL_ISSUER_DEFAULT_TTL_SECONDS")]
     pub default_ttl_seconds: Option<u64>,
+    /// Offer agent access requests (with the default policy unless the config file has an
+    /// [access_requests] table).
+    #[arg(long, env = "CREDENTIAL_ISSUER_ACCESS_REQUESTS")]
+    pub access_requests: bool,
     /// Algorithm of new signing keys (existing keys keep theirs) [default: EdDSA].
     #[arg(long, value_enum, env = "CREDENTIAL_ISSUER_SIGNING_ALG")]
     pub signing_alg: Option<crate::signing::SigningAlgorithm>,
@@ -188,6 +192,10 @@ impl ServeArgs {
                 .signing_alg
                 .or(file.signing_alg)
                 .unwrap_or(d.signing_alg),
+            access_requests: file.access_requests.or_else(|| {
+                self.access_requests
+                    .then(crate::policy::AccessPolicy::default)
+            }),
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub default_ttl_seconds: Option<u64>,
     /// The algorithm of new signing keys.
     pub signing_alg: crate::signing::SigningAlgorithm,
+    /// Agent access requests, when offered.
+    pub access_requests: Option<crate::policy::AccessPolicy>,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +67,7 @@ impl Default for ServerConfig {
             max_ttl_seconds: 366 * 86_400,
             default_ttl_seconds: None,
             signing_alg: crate::signing::SigningAlgorithm::EdDsa,
+            access_requests: None,
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct ConfigFile {
     pub default_ttl_seconds: Option<u64>,
     /// See [`ServerConfig::signing_alg`].
     pub signing_alg: Option<crate::signing::SigningAlgorithm>,
+    /// See [`ServerConfig::access_requests`].
+    pub access_requests: Option<crate::policy::AccessPolicy>,
 }
 
 /// Why the configuration file cannot be used.

@@ -33,6 +33,8 @@ pub struct IssuerProfile {
     pub rotation: RotationPolicy,
     /// Lifetime bounds.
     pub expiry: ExpiryPolicy,
+    /// The access request policy, when access requests are offered.
+    pub access: Option<crate::policy::AccessPolicy>,
 }
 
 /// Why an issuer profile cannot be built.
@@ -84,6 +86,7 @@ impl IssuerProfile {
             secret_format: NativeSecretFormat::new(secret_prefix)?,
             rotation,
             expiry,
+            access: None,
         })
     }
 
@@ -124,7 +127,14 @@ impl IssuerProfile {
                 Operation::Introspect,
                 Operation::ReportExposure,
                 Operation::Audit,
-            ],
+            ]
+            .into_iter()
+            .chain(
+                self.access
+                    .iter()
+                    .flat_map(|_| [Operation::Request, Operation::Approve]),
+            )
+            .collect(),
             auth_methods: vec![AuthMethod::Bearer],
             permission_schema_url: self.url(&format!("{ENDPOINT_PATH}{PERMISSION_SCHEMA_PATH}")),
             supports_expiring_credentials: true,

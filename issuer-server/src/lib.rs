@@ -27,6 +27,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod minting;
 pub mod openapi;
+pub mod policy;
 pub mod sealing;
 pub mod serve;
 pub mod signing;

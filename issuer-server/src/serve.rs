@@ -21,6 +21,9 @@ pub async fn run(listener: TcpListener, state: AppState) -> std::io::Result<()> 
             if let Err(error) = crate::lifecycle::purge_expired_responses(&context).await {
                 tracing::warn!(%error, "could not purge expired idempotent responses; retrying");
             }
+            if let Err(error) = crate::lifecycle::expire_requests(&context).await {
+                tracing::warn!(%error, "could not expire access requests; retrying");
+            }
             match expiry::sweep(&context).await {
                 Ok(0) => {}
                 Ok(changed) => tracing::info!(changed, "expired versions and credentials recorded"),

@@ -138,6 +138,10 @@ impl AppState {
             config.rotation_policy(),
             config.expiry_policy(),
         )?;
+        let profile = IssuerProfile {
+            access: config.access_requests.clone(),
+            ..profile
+        };
         let bootstrap = if first_start {
             let minted = mint_token(&keys.token_mac, "bootstrap", ApiScope::ALL.into(), None);
             store.insert_token(&minted.record).await?;

@@ -64,3 +64,16 @@ pub enum AccessRequestStatus {
     /// `pending`: waiting for a decision.
     Pending,
 }
+
+impl AccessRequestStatus {
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Collected => "collected",
+            Self::Denied => "denied",
+            Self::Expired => "expired",
+            Self::Pending => "pending",
+        }
+    }
+}

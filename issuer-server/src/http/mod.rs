@@ -62,21 +62,12 @@ pub fn app(state: AppState) -> Router {
         .route(&at(&operations::audit::CHECKPOINT), get(audit::checkpoint))
         .route(
             &at(&operations::requests::CREATE),
-            get(requests::not_offered).post(requests::not_offered),
+            post(requests::create).get(requests::list),
         )
-        .route(&at(&operations::requests::GET), get(requests::not_offered))
-        .route(
-            &at(&operations::requests::APPROVE),
-            post(requests::not_offered),
-        )
-        .route(
-            &at(&operations::requests::DENY),
-            post(requests::not_offered),
-        )
-        .route(
-            &at(&operations::requests::COLLECT),
-            post(requests::not_offered),
-        )
+        .route(&at(&operations::requests::GET), get(requests::get))
+        .route(&at(&operations::requests::APPROVE), post(requests::approve))
+        .route(&at(&operations::requests::DENY), post(requests::deny))
+        .route(&at(&operations::requests::COLLECT), post(requests::collect))
         .route("/openapi.json", get(discovery::openapi))
         .route("/livez", get(health::live))
         .route("/readyz", get(health::ready))

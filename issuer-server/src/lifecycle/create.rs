@@ -91,7 +91,7 @@ fn check(context: &Context, call: &Call, request: &CreateRequest) -> Result<(), 
     Ok(())
 }
 
-fn build(
+pub(super) fn build(
     context: &Context,
     request: &CreateRequest,
     now: Timestamp,

@@ -11,6 +11,7 @@ mod exposure;
 mod idempotency;
 mod introspect;
 mod read;
+mod requests;
 mod revoke;
 mod rotate;
 
@@ -26,6 +27,9 @@ pub use exposure::report_exposure;
 pub use idempotency::purge_expired_responses;
 pub use introspect::introspect;
 pub use read::{get, list};
+pub use requests::{
+    approve, collect, create_request, deny, expire_requests, get_request, list_requests,
+};
 pub use revoke::revoke;
 pub use rotate::rotate;
 
@@ -141,6 +145,24 @@ pub enum LifecycleError {
     /// No such credential.
     #[error("no credential {0}")]
     CredentialNotFound(CredentialId),
+    /// No such access request (or not one this caller may see).
+    #[error("no access request {0}")]
+    AccessRequestNotFound(String),
+    /// The access request was already decided, has expired, or is not yet approved.
+    #[error("the access request is {0}")]
+    RequestNotPending(&'static str),
+    /// The approved credential was already collected.
+    #[error("the credential of this access request was already collected")]
+    AlreadyCollected,
+    /// Only the requester may collect; nobody may approve their own request.
+    #[error("{0}")]
+    NotAllowed(&'static str),
+    /// The policy never allows this permission to be requested.
+    #[error("{0} can never be requested")]
+    NeverRequestable(String),
+    /// The issuer does not offer access requests.
+    #[error("this issuer does not offer access requests")]
+    RequestsNotOffered,
     /// The credential is revoked.
     #[error("credential {0} is revoked")]
     CredentialRevoked(CredentialId),

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
 
 pub use records::{
-    AuditEntry, AuditQuery, CredentialFilter, CredentialRecord, ExposureRecord, IdempotencyKey,
-    StoredResponse, VersionRecord,
+    AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
+    ExposureRecord, IdempotencyKey, StoredResponse, VersionRecord,
 };
 
 use crate::tokens::TokenRecord;
@@ -68,6 +68,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The sequence number and hash of the newest event of `issuer`'s log.
     async fn audit_head(&self, issuer: &str) -> Result<Option<(u64, String)>, StoreError>;
+
+    /// One access request.
+    async fn access_request(
+        &self,
+        issuer: &str,
+        id: &str,
+    ) -> Result<Option<AccessRequestRecord>, StoreError>;
+
+    /// Access requests of `issuer`, optionally with one status, in id order after `after`.
+    async fn access_requests(
+        &self,
+        issuer: &str,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessRequestRecord>, StoreError>;
+
+    /// Pending access requests whose time to be decided is over.
+    async fn due_request_expiries(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Credentials with a previous version or a lifetime due to end at or before `now`.
     async fn due_for_expiry(
@@ -154,6 +177,26 @@ pub trait Transaction: Send {
         &mut self,
         key: &IdempotencyKey,
         response: &StoredResponse,
+    ) -> Result<(), StoreError>;
+
+    /// One access request, as of this transaction.
+    async fn access_request(
+        &mut self,
+        issuer: &str,
+        id: &str,
+    ) -> Result<Option<AccessRequestRecord>, StoreError>;
+
+    /// Stores a new access request.
+    async fn insert_access_request(
+        &mut self,
+        record: &AccessRequestRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a changed access request, only if its status is still `expected_status`.
+    async fn save_access_request(
+        &mut self,
+        record: &AccessRequestRecord,
+        expected_status: &str,
     ) -> Result<(), StoreError>;
 
     /// Records an exposure report.

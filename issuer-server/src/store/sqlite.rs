@@ -21,8 +21,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    AuditEntry, AuditQuery, CredentialFilter, CredentialRecord, ExposureRecord, IdempotencyKey,
-    Store, StoreError, StoredResponse, Transaction, VersionRecord,
+    AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
+    ExposureRecord, IdempotencyKey, Store, StoreError, StoredResponse, Transaction, VersionRecord,
 };
 use crate::tokens::TokenRecord;
 
@@ -177,6 +177,15 @@ async fn load_credential(
     .await
     .map_err(backend)?;
     credential_from_rows(&row, &versions).map(Some)
+}
+
+fn access_request_from_row(row: &SqliteRow) -> Result<AccessRequestRecord, StoreError> {
+    Ok(AccessRequestRecord {
+        issuer: get(row, "issuer")?,
+        request: from_json(&get::<String>(row, "request")?, "access request")?,
+        requester_token: get(row, "requester_token")?,
+        sealed_secret: get(row, "sealed_secret")?,
+    })
 }
 
 fn token_from_row(row: &SqliteRow) -> Result<TokenRecord, StoreError> {
@@ -344,6 +353,59 @@ impl Store for SqliteStore {
             ))
         })
         .transpose()
+    }
+
+    async fn access_request(
+        &self,
+        issuer: &str,
+        id: &str,
+    ) -> Result<Option<AccessRequestRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM access_requests WHERE issuer = ? AND id = ?")
+            .bind(issuer)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(access_request_from_row).transpose()
+    }
+
+    async fn access_requests(
+        &self,
+        issuer: &str,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessRequestRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM access_requests WHERE issuer = ?1 AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4",
+        )
+        .bind(issuer)
+        .bind(status)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(access_request_from_row).collect()
+    }
+
+    async fn due_request_expiries(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT issuer, id FROM access_requests WHERE status = 'pending' AND expires_at <= ? LIMIT ?",
+        )
+        .bind(now.unix_millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "issuer")?, get(row, "id")?)))
+            .collect()
     }
 
     async fn due_for_expiry(
@@ -688,6 +750,66 @@ impl Transaction for SqliteTransaction {
         .await
         .map_err(query_error)?;
         Ok(())
+    }
+
+    async fn access_request(
+        &mut self,
+        issuer: &str,
+        id: &str,
+    ) -> Result<Option<AccessRequestRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM access_requests WHERE issuer = ? AND id = ?")
+            .bind(issuer)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(access_request_from_row).transpose()
+    }
+
+    async fn insert_access_request(
+        &mut self,
+        record: &AccessRequestRecord,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO access_requests (issuer, id, status, request, requester_token, expires_at, sealed_secret)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&record.issuer)
+        .bind(record.request.id.as_str())
+        .bind(record.request.status.as_str())
+        .bind(to_json(&record.request)?)
+        .bind(&record.requester_token)
+        .bind(record.request.expires_at.unix_millis())
+        .bind(&record.sealed_secret)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(query_error)?;
+        Ok(())
+    }
+
+    async fn save_access_request(
+        &mut self,
+        record: &AccessRequestRecord,
+        expected_status: &str,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE access_requests SET status = ?, request = ?, sealed_secret = ?
+             WHERE issuer = ? AND id = ? AND status = ?",
+        )
+        .bind(record.request.status.as_str())
+        .bind(to_json(&record.request)?)
+        .bind(&record.sealed_secret)
+        .bind(&record.issuer)
+        .bind(record.request.id.as_str())
+        .bind(expected_status)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        if updated.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 
     async fn insert_exposure(&mut self, exposure: &ExposureRecord) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@ mod credentials;
 mod discovery;
 mod errors;
 mod harness;
+mod requests;
 mod secrets;
 mod trust;
 mod vault;

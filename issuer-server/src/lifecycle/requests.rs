@@ -1,0 +1,559 @@
+//! Agent access requests (spec §12): an agent asks for a scope for a while with a reason; a
+//! person (or the policy) approves, possibly narrower or shorter, or denies; the requester
+//! collects the short-lived credential once.
+
+use std::collections::BTreeMap;
+
+use credential_issuer_spec::operations::create::CreateRequest;
+use credential_issuer_spec::operations::requests::{
+    ApproveRequest, CreateAccessRequest, DenyRequest,
+};
+use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use credential_issuer_spec::{
+    AccessRequest, AccessRequestId, AccessRequestStatus, ApiScope, AuditAction, Grant,
+    IssuedCredential, Metadata, Outcome, Secret, Timestamp,
+};
+
+use super::body::{Empty, decode};
+use super::create::build;
+use super::{Call, Context, LifecycleError, audited};
+use crate::policy::AccessPolicy;
+use crate::sealing;
+use crate::store::{AccessRequestRecord, StoreError, Transaction};
+
+fn policy(context: &Context) -> Result<&AccessPolicy, LifecycleError> {
+    context
+        .issuer
+        .access
+        .as_ref()
+        .ok_or(LifecycleError::RequestsNotOffered)
+}
+
+fn details(pairs: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+/// `POST /requests`: records a pending request, or approves it at once when the policy says so.
+pub async fn create_request(
+    context: &Context,
+    call: &Call,
+    body: &[u8],
+) -> Result<AccessRequest, LifecycleError> {
+    audited(context, call, AuditAction::RequestCreate, None, async {
+        let policy = policy(context)?;
+        call.require(ApiScope::RequestsCreate)?;
+        let asked: CreateAccessRequest = decode(body, Empty::Refused)?;
+        if !context
+            .issuer
+            .credential_types()
+            .contains(&asked.credential_type)
+        {
+            return Err(LifecycleError::InvalidRequest(format!(
+                "this issuer does not mint credentials of type {:?}",
+                asked.credential_type.as_str()
+            )));
+        }
+        context
+            .issuer
+            .index
+            .check(&asked.scope)
+            .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+        for grant in &asked.scope {
+            if let Some(forbidden) = policy
+                .never_requestable
+                .iter()
+                .find(|p| context.issuer.index.implies(&grant.permission, p))
+            {
+                return Err(LifecycleError::NeverRequestable(forbidden.to_string()));
+            }
+        }
+        if asked.ttl_seconds > policy.max_ttl_seconds {
+            return Err(LifecycleError::InvalidRequest(format!(
+                "ttl_seconds must be at most {}",
+                policy.max_ttl_seconds
+            )));
+        }
+        let now = Timestamp::now();
+        let id: AccessRequestId = match format!("req_{}", uuid::Uuid::now_v7().simple()).parse() {
+            Ok(id) => id,
+            Err(_) => unreachable!("req_ and 32 hex digits is a valid id"),
+        };
+        let mut record = AccessRequestRecord {
+            issuer: context.issuer.id.as_str().to_owned(),
+            request: AccessRequest {
+                id: id.clone(),
+                status: AccessRequestStatus::Pending,
+                requester: asked.requester.clone(),
+                credential_type: asked.credential_type.clone(),
+                scope: asked.scope.clone(),
+                ttl_seconds: asked.ttl_seconds,
+                reason: asked.reason.clone(),
+                created_at: now,
+                expires_at: now.plus_seconds(policy.pending_ttl_seconds),
+                decided_at: None,
+                decided_by: None,
+                decision_reason: None,
+                auto_approved: false,
+                credential_id: None,
+            },
+            requester_token: call.caller.token_id.clone(),
+            sealed_secret: None,
+        };
+        let mut tx = context.store.begin().await?;
+        tx.insert_access_request(&record).await?;
+        let entry = call.audit(
+            AuditAction::RequestCreate,
+            None,
+            None,
+            Outcome::Success,
+            details(&[
+                ("request_id", serde_json::json!(id)),
+                ("requester", serde_json::json!(asked.requester)),
+                ("scope", serde_json::json!(asked.scope)),
+                ("ttl_seconds", serde_json::json!(asked.ttl_seconds)),
+            ]),
+        );
+        tx.append_audit(context.issuer.id.as_str(), entry).await?;
+        let automatic = policy.auto_approve.iter().any(|rule| {
+            rule.token == call.caller.token_id
+                && context.issuer.index.scope_within(&asked.scope, &rule.scope)
+        });
+        if automatic {
+            let scope = asked.scope.clone();
+            mint(
+                context,
+                &mut *tx,
+                call,
+                &mut record,
+                scope,
+                asked.ttl_seconds,
+                None,
+                true,
+            )
+            .await?;
+            tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(record.request)
+    })
+    .await
+}
+
+/// Mints the approved credential inside `tx`, seals its secret for collection, and records the
+/// approval (by `call`, or by the policy when `automatic`).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step of one transaction, kept in one place"
+)]
+async fn mint(
+    context: &Context,
+    tx: &mut dyn Transaction,
+    call: &Call,
+    record: &mut AccessRequestRecord,
+    scope: Vec<Grant>,
+    ttl_seconds: u64,
+    note: Option<String>,
+    automatic: bool,
+) -> Result<(), LifecycleError> {
+    let now = Timestamp::now();
+    let request = &record.request;
+    let metadata = Metadata::new(BTreeMap::from([
+        ("purpose".to_owned(), "access request".to_owned()),
+        ("access_request".to_owned(), request.id.to_string()),
+        (
+            "requester".to_owned(),
+            request.requester.chars().take(256).collect(),
+        ),
+    ]))
+    .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+    let name = format!("access request {}", request.id)
+        .parse()
+        .map_err(|_| LifecycleError::InvalidRequest("name".into()))?;
+    let mut create = CreateRequest::new(request.credential_type.clone(), name, scope.clone());
+    create.expires_in = Some(ttl_seconds);
+    create.metadata = metadata;
+    let (credential, issued) = build(context, &create, now);
+    tx.insert_credential(&credential).await?;
+    let actor = if automatic {
+        "system".to_owned()
+    } else {
+        call.caller.actor()
+    };
+    let issuer = context.issuer.id.as_str();
+    let mut approval = call.audit(
+        AuditAction::RequestApprove,
+        Some(issued.credential.id.clone()),
+        Some(1),
+        Outcome::Success,
+        details(&[
+            ("request_id", serde_json::json!(request.id)),
+            ("scope", serde_json::json!(scope)),
+            ("ttl_seconds", serde_json::json!(ttl_seconds)),
+            (
+                "narrowed",
+                serde_json::json!(scope != request.scope || ttl_seconds != request.ttl_seconds),
+            ),
+            ("auto_approved", serde_json::json!(automatic)),
+        ]),
+    );
+    approval.actor = actor.clone();
+    tx.append_audit(issuer, approval).await?;
+    let mut created = call.audit(
+        AuditAction::CredentialCreate,
+        Some(issued.credential.id.clone()),
+        Some(1),
+        Outcome::Success,
+        details(&[
+            ("access_request", serde_json::json!(request.id)),
+            ("scope", serde_json::json!(scope)),
+        ]),
+    );
+    created.actor = actor.clone();
+    tx.append_audit(issuer, created).await?;
+    record.sealed_secret = Some(sealing::seal(
+        &context.keys.response_seal,
+        issued.secret.expose().as_bytes(),
+    )?);
+    let request = &mut record.request;
+    request.status = AccessRequestStatus::Approved;
+    request.scope = scope;
+    request.ttl_seconds = ttl_seconds;
+    request.decided_at = Some(now);
+    request.decided_by = Some(actor);
+    request.decision_reason = note;
+    request.auto_approved = automatic;
+    request.credential_id = Some(issued.credential.id);
+    Ok(())
+}
+
+/// Loads a request inside `tx`, applying its expiry.
+async fn load(
+    context: &Context,
+    tx: &mut dyn Transaction,
+    raw_id: &str,
+) -> Result<AccessRequestRecord, LifecycleError> {
+    let mut record = tx
+        .access_request(context.issuer.id.as_str(), raw_id)
+        .await?
+        .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
+    if record.request.status == AccessRequestStatus::Pending
+        && record.request.expires_at <= Timestamp::now()
+    {
+        record.request.status = AccessRequestStatus::Expired;
+    }
+    Ok(record)
+}
+
+fn not_pending(status: AccessRequestStatus) -> LifecycleError {
+    LifecycleError::RequestNotPending(status.as_str())
+}
+
+/// `POST /requests/{id}/approve`: only narrower or shorter, never by the requester itself.
+pub async fn approve(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+    body: &[u8],
+) -> Result<AccessRequest, LifecycleError> {
+    audited(context, call, AuditAction::RequestApprove, None, async {
+        policy(context)?;
+        call.require(ApiScope::RequestsApprove)?;
+        let decision: ApproveRequest = decode(body, Empty::IsEmptyObject)?;
+        let mut tx = context.store.begin().await?;
+        let mut record = load(context, &mut *tx, raw_id).await?;
+        if record.request.status != AccessRequestStatus::Pending {
+            return Err(not_pending(record.request.status));
+        }
+        if record.requester_token == call.caller.token_id {
+            return Err(LifecycleError::NotAllowed(
+                "a caller cannot approve its own access request",
+            ));
+        }
+        let scope = match decision.scope {
+            Some(narrower) => {
+                context
+                    .issuer
+                    .index
+                    .check(&narrower)
+                    .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+                if !context
+                    .issuer
+                    .index
+                    .scope_within(&narrower, &record.request.scope)
+                {
+                    return Err(LifecycleError::InvalidScope(
+                        "an approval may narrow the requested scope, never widen it".to_owned(),
+                    ));
+                }
+                narrower
+            }
+            None => record.request.scope.clone(),
+        };
+        let ttl = decision.ttl_seconds.unwrap_or(record.request.ttl_seconds);
+        if ttl > record.request.ttl_seconds {
+            return Err(LifecycleError::InvalidRequest(
+                "an approval may shorten the TTL, never lengthen it".to_owned(),
+            ));
+        }
+        call.check_authority(context, &scope)?;
+        mint(
+            context,
+            &mut *tx,
+            call,
+            &mut record,
+            scope,
+            ttl,
+            decision.reason,
+            false,
+        )
+        .await?;
+        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
+                other => other.into(),
+            })?;
+        tx.commit().await?;
+        Ok(record.request)
+    })
+    .await
+}
+
+/// `POST /requests/{id}/deny`
+pub async fn deny(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+    body: &[u8],
+) -> Result<AccessRequest, LifecycleError> {
+    audited(context, call, AuditAction::RequestDeny, None, async {
+        policy(context)?;
+        call.require(ApiScope::RequestsApprove)?;
+        let decision: DenyRequest = decode(body, Empty::IsEmptyObject)?;
+        let mut tx = context.store.begin().await?;
+        let mut record = load(context, &mut *tx, raw_id).await?;
+        if record.request.status != AccessRequestStatus::Pending {
+            return Err(not_pending(record.request.status));
+        }
+        let request = &mut record.request;
+        request.status = AccessRequestStatus::Denied;
+        request.decided_at = Some(Timestamp::now());
+        request.decided_by = Some(call.caller.actor());
+        request.decision_reason = decision.reason.clone();
+        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
+                other => other.into(),
+            })?;
+        let entry = call.audit(
+            AuditAction::RequestDeny,
+            None,
+            None,
+            Outcome::Success,
+            details(&[
+                ("request_id", serde_json::json!(record.request.id)),
+                ("reason", serde_json::json!(decision.reason)),
+            ]),
+        );
+        tx.append_audit(context.issuer.id.as_str(), entry).await?;
+        tx.commit().await?;
+        Ok(record.request)
+    })
+    .await
+}
+
+/// `POST /requests/{id}/collect`: the requester's token only, once.
+pub async fn collect(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+) -> Result<IssuedCredential, LifecycleError> {
+    audited(context, call, AuditAction::RequestCollect, None, async {
+        policy(context)?;
+        call.require(ApiScope::RequestsCreate)?;
+        let mut tx = context.store.begin().await?;
+        let mut record = load(context, &mut *tx, raw_id).await?;
+        if record.requester_token != call.caller.token_id {
+            return Err(LifecycleError::NotAllowed(
+                "only the token that made the request may collect it",
+            ));
+        }
+        match record.request.status {
+            AccessRequestStatus::Approved => {}
+            AccessRequestStatus::Collected => return Err(LifecycleError::AlreadyCollected),
+            other => return Err(not_pending(other)),
+        }
+        let credential_id =
+            record
+                .request
+                .credential_id
+                .clone()
+                .ok_or(LifecycleError::RequestNotPending(
+                    "approved without a credential",
+                ))?;
+        let sealed = record
+            .sealed_secret
+            .take()
+            .ok_or(LifecycleError::AlreadyCollected)?;
+        let secret = String::from_utf8(sealing::open(&context.keys.response_seal, &sealed)?)
+            .map_err(|_| StoreError::Corrupt("sealed secret".into()))?;
+        let credential = tx
+            .credential(context.issuer.id.as_str(), &credential_id)
+            .await?
+            .ok_or_else(|| LifecycleError::CredentialNotFound(credential_id.clone()))?;
+        record.request.status = AccessRequestStatus::Collected;
+        tx.save_access_request(&record, AccessRequestStatus::Approved.as_str())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => LifecycleError::AlreadyCollected,
+                other => other.into(),
+            })?;
+        let entry = call.audit(
+            AuditAction::RequestCollect,
+            Some(credential_id),
+            Some(1),
+            Outcome::Success,
+            details(&[("request_id", serde_json::json!(record.request.id))]),
+        );
+        tx.append_audit(context.issuer.id.as_str(), entry).await?;
+        tx.commit().await?;
+        Ok(IssuedCredential {
+            credential: credential.credential,
+            secret: Secret::new(secret),
+        })
+    })
+    .await
+}
+
+/// `GET /requests/{id}`: for `requests:read`, or the requester's own token.
+pub async fn get_request(
+    context: &Context,
+    call: &Call,
+    raw_id: &str,
+) -> Result<AccessRequest, LifecycleError> {
+    policy(context)?;
+    let record = context
+        .store
+        .access_request(context.issuer.id.as_str(), raw_id)
+        .await?
+        .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
+    let own = record.requester_token == call.caller.token_id;
+    if !own && call.require(ApiScope::RequestsRead).is_err() {
+        return Err(if call.caller.scopes.contains(&ApiScope::RequestsCreate) {
+            LifecycleError::AccessRequestNotFound(raw_id.to_owned())
+        } else {
+            LifecycleError::MissingApiScope(ApiScope::RequestsRead)
+        });
+    }
+    let mut request = record.request;
+    if request.status == AccessRequestStatus::Pending && request.expires_at <= Timestamp::now() {
+        request.status = AccessRequestStatus::Expired;
+    }
+    Ok(request)
+}
+
+/// `GET /requests?status=&limit=&cursor=`
+pub async fn list_requests(
+    context: &Context,
+    call: &Call,
+    pairs: &[(String, String)],
+) -> Result<Page<AccessRequest>, LifecycleError> {
+    policy(context)?;
+    call.require(ApiScope::RequestsRead)?;
+    let invalid =
+        |name: &str| LifecycleError::InvalidRequest(format!("invalid value for {name:?}"));
+    let (mut status, mut cursor, mut limit) = (None, None, DEFAULT_PAGE_SIZE);
+    for (name, value) in pairs {
+        match name.as_str() {
+            "status" => {
+                let parsed: AccessRequestStatus =
+                    serde_json::from_value(serde_json::Value::String(value.clone()))
+                        .map_err(|_| invalid(name))?;
+                status = Some(parsed.as_str());
+            }
+            "cursor" => {
+                cursor = Some(
+                    value
+                        .parse::<AccessRequestId>()
+                        .map_err(|_| invalid(name))?,
+                )
+            }
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
+                    .ok_or_else(|| invalid(name))?
+            }
+            other => {
+                return Err(LifecycleError::InvalidRequest(format!(
+                    "unknown query parameter {other:?}"
+                )));
+            }
+        }
+    }
+    let mut records = context
+        .store
+        .access_requests(
+            context.issuer.id.as_str(),
+            status,
+            cursor.as_ref().map(AccessRequestId::as_str),
+            limit + 1,
+        )
+        .await?;
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    let next_cursor = if more {
+        records.last().map(|r| r.request.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page {
+        items: records.into_iter().map(|r| r.request).collect(),
+        next_cursor,
+    })
+}
+
+/// Expires pending requests whose time to be decided is over, auditing each (`request.expire`).
+pub async fn expire_requests(context: &Context) -> Result<usize, LifecycleError> {
+    if context.issuer.access.is_none() {
+        return Ok(0);
+    }
+    let issuer = context.issuer.id.as_str();
+    let now = Timestamp::now();
+    let mut expired = 0;
+    for (due_issuer, id) in context.store.due_request_expiries(now, 100).await? {
+        if due_issuer != issuer {
+            continue;
+        }
+        let mut tx = context.store.begin().await?;
+        let Some(mut record) = tx.access_request(issuer, &id).await? else {
+            continue;
+        };
+        if record.request.status != AccessRequestStatus::Pending {
+            continue;
+        }
+        record.request.status = AccessRequestStatus::Expired;
+        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
+            .await?;
+        let entry = crate::store::AuditEntry {
+            time: now,
+            actor: "system".to_owned(),
+            action: AuditAction::RequestExpire,
+            credential_id: None,
+            version: None,
+            outcome: Outcome::Success,
+            request_id: format!("sweep-{}", uuid::Uuid::now_v7().simple()),
+            details: details(&[("request_id", serde_json::json!(id))]),
+        };
+        tx.append_audit(issuer, entry).await?;
+        tx.commit().await?;
+        expired += 1;
+    }
+    Ok(expired)
+}
