@@ -343,3 +343,93 @@ impl Issuer {
 fn idempotency_key() -> HeaderName {
     HeaderName::from_static("idempotency-key")
 }
+
+impl Issuer {
+    /// Asks for access (`POST /requests`); the answer is the pending (or auto-approved) request.
+    pub async fn create_access_request(
+        &self,
+        request: &credential_issuer_spec::operations::requests::CreateAccessRequest,
+    ) -> Result<credential_issuer_spec::AccessRequest, ClientError> {
+        let outgoing = self
+            .request(&operations::requests::CREATE, None, Operation::Request)?
+            .json(request)?;
+        self.send(outgoing).await?.decode("access request")
+    }
+
+    /// One access request.
+    pub async fn access_request(
+        &self,
+        id: &credential_issuer_spec::AccessRequestId,
+    ) -> Result<credential_issuer_spec::AccessRequest, ClientError> {
+        let outgoing = self.request(
+            &operations::requests::GET,
+            Some(id.as_str()),
+            Operation::Request,
+        )?;
+        self.send(outgoing).await?.decode("access request")
+    }
+
+    /// One page of access requests, optionally only those with `status`.
+    pub async fn access_requests(
+        &self,
+        status: Option<credential_issuer_spec::AccessRequestStatus>,
+        cursor: Option<&str>,
+    ) -> Result<Page<credential_issuer_spec::AccessRequest>, ClientError> {
+        let mut outgoing = self.request(&operations::requests::LIST, None, Operation::Approve)?;
+        {
+            let mut pairs = outgoing.url.query_pairs_mut();
+            if let Some(status) = status {
+                pairs.append_pair("status", status.as_str());
+            }
+            if let Some(cursor) = cursor {
+                pairs.append_pair("cursor", cursor);
+            }
+        }
+        self.send(outgoing).await?.decode("access request page")
+    }
+
+    /// Approves an access request, possibly narrower or shorter.
+    pub async fn approve(
+        &self,
+        id: &credential_issuer_spec::AccessRequestId,
+        decision: &credential_issuer_spec::operations::requests::ApproveRequest,
+    ) -> Result<credential_issuer_spec::AccessRequest, ClientError> {
+        let outgoing = self
+            .request(
+                &operations::requests::APPROVE,
+                Some(id.as_str()),
+                Operation::Approve,
+            )?
+            .json(decision)?;
+        self.send(outgoing).await?.decode("access request")
+    }
+
+    /// Denies an access request.
+    pub async fn deny(
+        &self,
+        id: &credential_issuer_spec::AccessRequestId,
+        decision: &credential_issuer_spec::operations::requests::DenyRequest,
+    ) -> Result<credential_issuer_spec::AccessRequest, ClientError> {
+        let outgoing = self
+            .request(
+                &operations::requests::DENY,
+                Some(id.as_str()),
+                Operation::Approve,
+            )?
+            .json(decision)?;
+        self.send(outgoing).await?.decode("access request")
+    }
+
+    /// Collects the credential of an approved request: the secret, once.
+    pub async fn collect(
+        &self,
+        id: &credential_issuer_spec::AccessRequestId,
+    ) -> Result<IssuedCredential, ClientError> {
+        let outgoing = self.request(
+            &operations::requests::COLLECT,
+            Some(id.as_str()),
+            Operation::Request,
+        )?;
+        self.send(outgoing).await?.decode("issued credential")
+    }
+}

@@ -348,3 +348,101 @@ async fn every_flag_of_every_command_is_described() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_agent_requests_waits_and_collects_once_approved() {
+    use credential_issuer_spec::ApiScope;
+    let server = Server::start_configured(|config| {
+        config.access_requests = Some(credential_issuer_server::policy::AccessPolicy::default());
+    })
+    .await;
+    let minted = credential_issuer_server::tokens::mint_token(
+        &server.state.context().keys.token_mac,
+        "agent",
+        [ApiScope::RequestsCreate].into(),
+        None,
+    );
+    server
+        .state
+        .context()
+        .store
+        .insert_token(&minted.record)
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let secret_file = home.path().join("agent.secret");
+    let agent = tokio::process::Command::new(env!("CARGO_BIN_EXE_credctl"))
+        .args([
+            "request",
+            "--scope",
+            "events:read@project:web",
+            "--ttl",
+            "10m",
+            "--reason",
+            "look at sign-ups",
+            "--wait",
+        ])
+        .arg("--secret-file")
+        .arg(&secret_file)
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("CREDCTL_ISSUER", &server.issuer)
+        .env("CREDCTL_TOKEN", minted.token.expose())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let mut id = None;
+    for _ in 0..100 {
+        let listed = credctl(
+            Some(&server),
+            home.path(),
+            &["requests", "list", "--json"],
+            None,
+        )
+        .await;
+        let pending: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap_or_default();
+        if let Some(first) = pending.first() {
+            id = first["id"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let id = id.expect("the agent's request appears as pending");
+    let approved = credctl(
+        Some(&server),
+        home.path(),
+        &["approve", &id, "--ttl", "5m", "--json"],
+        None,
+    )
+    .await;
+    assert!(approved.status.success(), "{}", stderr(&approved));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&approved.stdout).unwrap()["ttl_seconds"],
+        300
+    );
+
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(30), agent.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+    let secret = std::fs::read_to_string(&secret_file).unwrap();
+    assert!(!String::from_utf8_lossy(&waited.stdout).contains(secret.trim()));
+    let answer = credctl(
+        Some(&server),
+        home.path(),
+        &["introspect", "--json"],
+        Some(secret.as_str()),
+    )
+    .await;
+    assert!(answer.status.success(), "{}", stderr(&answer));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&answer.stdout).unwrap()["scope"][0]["resource"],
+        "project:web"
+    );
+}

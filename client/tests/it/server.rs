@@ -8,6 +8,7 @@ pub(crate) struct Server {
     pub(crate) issuer: String,
     pub(crate) token: String,
     _dir: tempfile::TempDir,
+    pub(crate) state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -15,24 +16,30 @@ impl Server {
     pub(crate) async fn start() -> Self {
         Self::start_with(credential_issuer_server::signing::SigningAlgorithm::EdDsa).await
     }
-
     pub(crate) async fn start_with(
         signing_alg: credential_issuer_server::signing::SigningAlgorithm,
     ) -> Self {
+        Self::start_configured(|config| config.signing_alg = signing_alg).await
+    }
+
+    pub(crate) async fn start_configured(tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let config = ServerConfig {
             addr: listener.local_addr().unwrap(),
             data_dir: dir.path().join("data"),
-            signing_alg,
             ..ServerConfig::default()
         };
+        let mut config = config;
+        tune(&mut config);
         let (state, token) = AppState::open(&config).await.unwrap();
-        let task = tokio::spawn(async move { serve::run(listener, state).await.unwrap() });
+        let serving = state.clone();
+        let task = tokio::spawn(async move { serve::run(listener, serving).await.unwrap() });
         Self {
             issuer: config.issuer_identifier(),
             token: token.unwrap().expose().to_owned(),
             _dir: dir,
+            state,
             task,
         }
     }

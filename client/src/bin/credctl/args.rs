@@ -59,6 +59,15 @@ pub(crate) enum Command {
     Introspect(IntrospectArgs),
     /// Show, verify or export the issuer's audit log.
     Audit(AuditCommand),
+    /// Ask for short-lived access (an agent's way in); --wait collects the credential once approved.
+    Request(RequestArgs),
+    /// List access requests.
+    #[command(subcommand)]
+    Requests(RequestsCommand),
+    /// Approve an access request, possibly narrower (--scope) or shorter (--ttl).
+    Approve(ApproveArgs),
+    /// Deny an access request.
+    Deny(DenyArgs),
 }
 
 /// `discover`
@@ -245,4 +254,74 @@ fn parse_pair(value: &str) -> Result<(String, String), String> {
         .split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("{value:?} is not key=value"))
+}
+
+/// `request`
+#[derive(Debug, Args)]
+pub(crate) struct RequestArgs {
+    /// Credential type.
+    #[arg(long = "type", default_value = "api_key")]
+    pub(crate) credential_type: String,
+    /// A grant wanted, permission[@resource]; repeatable.
+    #[arg(long = "scope", required = true)]
+    pub(crate) scope: Vec<Grant>,
+    /// How long the credential should live, e.g. 30m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) ttl: Duration,
+    /// Why, for the approver.
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// Who asks, for the approver to read [default: credctl].
+    #[arg(long, default_value = "credctl")]
+    pub(crate) requester: String,
+    /// Wait until the request is decided, then collect the credential.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Give up waiting after this long, e.g. 15m.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "15m")]
+    pub(crate) timeout: Duration,
+    /// Write the collected secret to this file (mode 0600) instead of printing it.
+    #[arg(long)]
+    pub(crate) secret_file: Option<PathBuf>,
+}
+
+/// `requests` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RequestsCommand {
+    /// List access requests (pending ones by default).
+    List(RequestsListArgs),
+}
+
+/// `requests list`
+#[derive(Debug, Args)]
+pub(crate) struct RequestsListArgs {
+    /// Only requests with this status: pending, approved, denied, expired, collected, or all.
+    #[arg(long, default_value = "pending")]
+    pub(crate) status: String,
+}
+
+/// `approve`
+#[derive(Debug, Args)]
+pub(crate) struct ApproveArgs {
+    /// The access request id.
+    pub(crate) id: String,
+    /// A narrower scope to grant, permission[@resource]; repeatable.
+    #[arg(long = "scope")]
+    pub(crate) scope: Vec<Grant>,
+    /// A shorter lifetime to grant, e.g. 10m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) ttl: Option<Duration>,
+    /// A note for the audit log.
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
+}
+
+/// `deny`
+#[derive(Debug, Args)]
+pub(crate) struct DenyArgs {
+    /// The access request id.
+    pub(crate) id: String,
+    /// Why, for the requester and the audit log.
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
 }

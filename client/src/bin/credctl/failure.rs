@@ -25,6 +25,12 @@ pub(crate) enum Failure {
     /// The audit log does not verify.
     #[error("the audit log does not verify: {0}")]
     Verify(#[from] credential_issuer_client::AuditVerifyError),
+    /// The issuer refused (a denied access request).
+    #[error("{0}")]
+    Refused(String),
+    /// What was asked for is gone (an expired access request).
+    #[error("{0}")]
+    Gone(String),
     /// The secret is unknown, revoked or expired (introspection said `active: false`).
     #[error("the secret is not active at this issuer (unknown, revoked or expired)")]
     Inactive,
@@ -44,7 +50,8 @@ impl Failure {
         ExitCode::from(match self {
             Self::Config(_) | Self::Usage(_) => code::USAGE,
             Self::Io(_) | Self::Verify(_) => code::FAILURE,
-            Self::Inactive => code::NOT_FOUND,
+            Self::Inactive | Self::Gone(_) => code::NOT_FOUND,
+            Self::Refused(_) => code::REFUSED,
             Self::Client(error) => client_code(error),
         })
     }

@@ -77,6 +77,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rotate(args) => commands::rotate::run(&session, args).await,
         Command::Revoke(args) => commands::revoke::run(&session, args).await,
         Command::Introspect(args) => commands::introspect::run(&session, args).await,
+        Command::Request(args) => commands::requests::request(&session, args).await,
+        Command::Requests(args::RequestsCommand::List(args)) => {
+            commands::requests::list(&session, args).await
+        }
+        Command::Approve(args) => commands::requests::approve(&session, args).await,
+        Command::Deny(args) => commands::requests::deny(&session, args).await,
         Command::Audit(args) => match args.action {
             None => commands::audit::run(&session, args.list).await,
             Some(args::AuditAction::Verify(verify)) => {

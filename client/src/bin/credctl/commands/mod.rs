@@ -5,6 +5,7 @@ pub(crate) mod create;
 pub(crate) mod discover;
 pub(crate) mod introspect;
 pub(crate) mod list;
+pub(crate) mod requests;
 pub(crate) mod revoke;
 pub(crate) mod rotate;
 
