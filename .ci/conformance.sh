@@ -11,13 +11,14 @@ work="$(mktemp -d)"
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$server" serve --addr "127.0.0.1:$port" --data-dir "$work/data" --min-ttl-seconds 1 >/dev/null 2>"$work/server.log" &
+"$server" serve --addr "127.0.0.1:$port" --data-dir "$work/data" --min-ttl-seconds 1 --access-requests >/dev/null 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 token="$(cat "$work/data/bootstrap-token")"
 restricted="$("$server" token create --data-dir "$work/data" --label conformance-restricted \
   --scope credentials:create,credentials:read,credentials:rotate --authority events:read@project:web)"
-second=(--restricted-token "$restricted" --restricted-authority events:read@project:web)
+requester="$("$server" token create --data-dir "$work/data" --label conformance-requester --scope requests:create)"
+second=(--restricted-token "$restricted" --restricted-authority events:read@project:web --requester-token "$requester")
 
 started=$(date +%s%N)
 "$suite" --issuer "http://127.0.0.1:$port" --token "$token" --allow-mutations "${second[@]}"
@@ -41,5 +42,5 @@ print(f"conformance: JUnit well formed with {len(cases)} test cases; JSON report
       f"{report['summary']['failed']} failed")
 PY
 python3 "$root/.ci/jose_check.py" "http://127.0.0.1:$port" "$token"
-if grep -qe "$token" -e "$restricted" "$work/report.json" "$work/report.xml"; then echo "conformance: a report holds the token" >&2; exit 1; fi
+if grep -qe "$token" -e "$restricted" -e "$requester" "$work/report.json" "$work/report.xml"; then echo "conformance: a report holds the token" >&2; exit 1; fi
 echo "conformance: full run against the reference server took ${elapsed_ms} ms"

@@ -42,6 +42,7 @@ macro_rules! documents {
 }
 
 documents! {
+    AccessRequest => "access-request",
     AuditCheckpoint => "audit-checkpoint",
     AuditEvent => "audit-event",
     AuditPage => "audit-page",

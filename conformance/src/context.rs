@@ -19,6 +19,8 @@ pub struct Config {
     pub only: Vec<crate::Group>,
     /// A second caller with less authority, for the authorization checks.
     pub restricted: Option<Restricted>,
+    /// A token holding only `requests:create`, for the access request checks.
+    pub requester: Option<String>,
 }
 
 /// A second caller: a token holding `credentials:create`, `credentials:read` and
@@ -68,6 +70,9 @@ impl Context {
         }
         if let Some(restricted) = &config.restricted {
             probe.redactor.add_secret(&restricted.token);
+        }
+        if let Some(requester) = &config.requester {
+            probe.redactor.add_secret(requester);
         }
         Self {
             config,

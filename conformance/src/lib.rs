@@ -18,6 +18,7 @@
 //!     allow_mutations: true,
 //!     only: vec![],
 //!     restricted: None,
+//!     requester: None,
 //! })
 //! .await;
 //! println!("{} failed", report.summary.failed);
@@ -70,18 +71,21 @@ pub enum Group {
     Errors,
     /// Authentication, secrets shown once, scope escalation.
     Security,
+    /// Agent access requests: ask, decide, collect once.
+    Requests,
     /// Every mutation in the log; the hash chain; checkpoints.
     Audit,
 }
 
 impl Group {
     /// Every group, in run order.
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 7] = [
         Self::Discovery,
         Self::Documents,
         Self::Operations,
         Self::Errors,
         Self::Security,
+        Self::Requests,
         Self::Audit,
     ];
 }
@@ -94,6 +98,7 @@ impl fmt::Display for Group {
             Self::Operations => "operations",
             Self::Errors => "errors",
             Self::Security => "security",
+            Self::Requests => "requests",
             Self::Audit => "audit",
         })
     }
@@ -115,6 +120,7 @@ pub async fn check_documents(
         allow_mutations: false,
         only: vec![],
         restricted: None,
+        requester: None,
     });
     let mut recorder = recorder::Recorder::default();
     let mut parsed = None;

@@ -49,6 +49,9 @@ struct Cli {
     /// The authority of --restricted-token, permission[@resource]; repeatable.
     #[arg(long)]
     restricted_authority: Vec<credential_issuer_spec::Grant>,
+    /// A token holding only requests:create, for the access request checks.
+    #[arg(long, env = "CONFORMANCE_REQUESTER_TOKEN", hide_env_values = true)]
+    requester_token: Option<String>,
     /// Print the JSON Schema of the JSON report and exit.
     #[arg(long)]
     report_schema: bool,
@@ -170,6 +173,7 @@ fn main() -> ExitCode {
                 allow_mutations: cli.allow_mutations,
                 only: cli.only,
                 restricted,
+                requester: cli.requester_token,
             };
             let report = runtime.block_on(run(config));
             emit(&report, cli.format, cli.output.as_ref())

@@ -5,6 +5,7 @@ pub(crate) mod discovery;
 pub(crate) mod documents;
 pub(crate) mod errors;
 pub(crate) mod operations;
+pub(crate) mod requests;
 pub(crate) mod security;
 
 use credential_issuer_client::schemas::Document;
@@ -26,6 +27,7 @@ pub(crate) async fn run_group(group: Group, ctx: &mut Context, recorder: &mut Re
         Group::Operations => operations::run(ctx, recorder).await,
         Group::Errors => errors::run(ctx, recorder).await,
         Group::Security => security::run(ctx, recorder).await,
+        Group::Requests => requests::run(ctx, recorder).await,
         Group::Audit => audit::run(ctx, recorder).await,
     }
 }

@@ -90,6 +90,8 @@ pub(crate) struct Issuer {
     pub(crate) token: String,
     /// A second caller: create, read and rotate only, with the authority `RESTRICTED_AUTHORITY`.
     pub(crate) restricted: String,
+    /// A requester: `requests:create` only.
+    pub(crate) requester: String,
     _dir: tempfile::TempDir,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -102,8 +104,13 @@ impl Drop for Issuer {
     }
 }
 
-/// Starts the reference server, behind a proxy injecting `fault`.
+/// Starts the reference server (with access requests), behind a proxy injecting `fault`.
 pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
+    start_with(fault, true).await
+}
+
+/// Starts the reference server, with or without access requests, behind a proxy injecting `fault`.
+pub(crate) async fn start_with(fault: Option<Fault>, access_requests: bool) -> Issuer {
     let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let back = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", front.local_addr().unwrap());
@@ -113,6 +120,8 @@ pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
         data_dir: dir.path().join("data"),
         public_url: Some(url.clone()),
         min_ttl_seconds: 1,
+        access_requests: access_requests
+            .then(credential_issuer_server::policy::AccessPolicy::default),
         ..ServerConfig::default()
     };
     let (state, token) = AppState::open(&config).await.unwrap();
@@ -141,6 +150,18 @@ pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
             .unwrap();
         minted.token.expose().to_owned()
     };
+    let requester = {
+        use credential_issuer_server::tokens::mint_token;
+        let scopes = [credential_issuer_spec::ApiScope::RequestsCreate].into();
+        let minted = mint_token(&state.context().keys.token_mac, "requester", scopes, None);
+        state
+            .context()
+            .store
+            .insert_token(&minted.record)
+            .await
+            .unwrap();
+        minted.token.expose().to_owned()
+    };
     let server = tokio::spawn(async move { serve::run(back, state).await.unwrap() });
     let proxy = Proxy {
         fault,
@@ -155,6 +176,7 @@ pub(crate) async fn start(fault: Option<Fault>) -> Issuer {
         url,
         token,
         restricted,
+        requester,
         _dir: dir,
         tasks: vec![server, front_task],
     }

@@ -27,6 +27,7 @@ async fn json_validates_and_junit_lists_every_check() {
         allow_mutations: false,
         only: vec![],
         restricted: None,
+        requester: None,
     })
     .await;
     let schema: serde_json::Value = serde_json::from_str(&Report::json_schema()).unwrap();

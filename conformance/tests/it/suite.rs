@@ -16,6 +16,7 @@ fn config(issuer: &crate::fixtures::Issuer) -> Config {
             token: issuer.restricted.clone(),
             authority: vec![crate::fixtures::RESTRICTED_AUTHORITY.parse().unwrap()],
         }),
+        requester: Some(issuer.requester.clone()),
     }
 }
 
@@ -45,11 +46,30 @@ async fn the_reference_server_passes_every_check() {
         .filter(|r| r.outcome == Outcome::Skipped)
         .map(|r| r.id.as_str())
         .collect();
-    assert!(
-        skipped.is_empty(),
-        "skipped against the reference server: {skipped:?}"
-    );
+    // ERR-07 probes an operation the manifest does not claim; this server claims them all.
+    assert_eq!(skipped, ["ERR-07"], "skipped against the reference server");
     assert!(report.summary.passed >= 40);
+}
+
+#[tokio::test]
+async fn unclaimed_operations_are_checked_on_a_server_without_access_requests() {
+    let issuer = crate::fixtures::start_with(None, false).await;
+    let report = run(config(&issuer)).await;
+    assert_eq!(
+        report.summary.failed,
+        0,
+        "{:?}",
+        report.failures().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    let unclaimed = report.results.iter().find(|r| r.id == "ERR-07").unwrap();
+    assert_eq!(unclaimed.outcome, Outcome::Passed);
+    assert!(
+        report
+            .results
+            .iter()
+            .filter(|r| r.group == credential_issuer_conformance::Group::Requests)
+            .all(|r| r.outcome == Outcome::Skipped)
+    );
 }
 
 #[tokio::test]

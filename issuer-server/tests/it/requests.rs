@@ -391,3 +391,60 @@ async fn policy_can_approve_a_requester_automatically() {
     assert_eq!(approvals[0]["actor"], "system");
     assert_eq!(approvals[0]["details"]["auto_approved"], true);
 }
+
+#[tokio::test]
+async fn undecided_requests_expire_and_never_yield_a_credential() {
+    // REQ-AR-7, REQ-AR-17, REQ-AUD-5
+    let server = TestServer::start_with(|config| {
+        config.access_requests = Some(AccessPolicy {
+            pending_ttl_seconds: 1,
+            ..AccessPolicy::default()
+        });
+    })
+    .await;
+    let agent = server.token(&[ApiScope::RequestsCreate], None).await;
+    let ask = json!({ "requester": "agent:slow", "type": "api_key", "scope": [{ "permission": "events:read" }], "ttl_seconds": 60, "reason": "r" });
+    let created = server
+        .send(
+            Method::POST,
+            "/requests",
+            Some(&agent),
+            &[],
+            Some(&ask.to_string()),
+        )
+        .await
+        .json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    assert_eq!(
+        server.get(&format!("/requests/{id}")).await.json()["status"],
+        "expired"
+    );
+    server
+        .post(&format!("/requests/{id}/approve"), &json!({}))
+        .await
+        .assert_problem(409, "request-not-pending");
+    let collect = server
+        .send(
+            Method::POST,
+            &format!("/requests/{id}/collect"),
+            Some(&agent),
+            &[],
+            None,
+        )
+        .await;
+    collect.assert_problem(409, "request-not-pending");
+    let expiries = server
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e["action"] == "request.expire")
+        .count();
+    assert_eq!(expiries, 1, "the sweep records the expiry once");
+    assert!(
+        server.get("/credentials").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
