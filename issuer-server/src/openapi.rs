@@ -21,6 +21,8 @@ struct Operation {
     operation_id: &'static str,
     summary: &'static str,
     request: Option<Value>,
+    /// Whether the body may be left out (operations whose members are all optional).
+    body_optional: bool,
     success: (u16, Value),
     parameters: Vec<Value>,
 }
@@ -53,6 +55,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "createCredential",
             summary: "Create a credential; the secret is shown once.",
             request: Some(schema::<CreateRequest>(g)),
+            body_optional: false,
             success: (201, schema::<IssuedCredential>(g)),
             parameters: vec![idempotency.clone()],
         },
@@ -61,6 +64,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "listCredentials",
             summary: "List credentials, a page at a time; never a secret.",
             request: None,
+            body_optional: false,
             success: (200, schema::<Page<Credential>>(g)),
             parameters: vec![
                 query(
@@ -82,6 +86,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "getCredential",
             summary: "One credential; ETag is its current version.",
             request: None,
+            body_optional: false,
             success: (200, schema::<Credential>(g)),
             parameters: vec![id_parameter()],
         },
@@ -90,6 +95,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "rotateCredential",
             summary: "Rotate: a new current version (overlap or immediate).",
             request: Some(schema::<RotateRequest>(g)),
+            body_optional: true,
             success: (200, schema::<IssuedCredential>(g)),
             parameters: vec![
                 id_parameter(),
@@ -102,6 +108,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "revokeCredential",
             summary: "Revoke a credential or one previous version.",
             request: Some(schema::<RevokeRequest>(g)),
+            body_optional: true,
             success: (200, schema::<Credential>(g)),
             parameters: vec![id_parameter()],
         },
@@ -110,6 +117,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "introspectSecret",
             summary: "Which credential and version a secret is.",
             request: Some(schema::<IntrospectRequest>(g)),
+            body_optional: false,
             success: (200, schema::<IntrospectResponse>(g)),
             parameters: vec![],
         },
@@ -118,6 +126,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "reportExposure",
             summary: "Report exposed secrets; optionally revoke them.",
             request: Some(schema::<ExposureReport>(g)),
+            body_optional: false,
             success: (200, schema::<ExposureReportResponse>(g)),
             parameters: vec![],
         },
@@ -126,6 +135,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             operation_id: "listAuditEvents",
             summary: "The hash-chained audit log, oldest first.",
             request: None,
+            body_optional: false,
             success: (200, schema::<Page<AuditEvent>>(g)),
             parameters: vec![
                 query(
@@ -149,6 +159,78 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
     ]
 }
 
+fn request_id_parameter() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": credential_issuer_spec::id::OPAQUE_ID_PATTERN } })
+}
+
+/// The access request operations, described when the issuer offers them.
+fn request_operations(g: &mut SchemaGenerator) -> Vec<Operation> {
+    use credential_issuer_spec::AccessRequest;
+    use credential_issuer_spec::operations::requests::{
+        self, ApproveRequest, CreateAccessRequest, DenyRequest,
+    };
+    vec![
+        Operation {
+            endpoint: requests::CREATE,
+            operation_id: "createAccessRequest",
+            summary: "Ask for a short-lived credential; answers 202 with the pending request.",
+            request: Some(schema::<CreateAccessRequest>(g)),
+            body_optional: false,
+            success: (202, schema::<AccessRequest>(g)),
+            parameters: vec![],
+        },
+        Operation {
+            endpoint: requests::LIST,
+            operation_id: "listAccessRequests",
+            summary: "Access requests, optionally by status.",
+            request: None,
+            body_optional: false,
+            success: (200, schema::<Page<AccessRequest>>(g)),
+            parameters: vec![query(
+                "status",
+                "pending, approved, denied, expired or collected",
+                json!({ "type": "string" }),
+            )],
+        },
+        Operation {
+            endpoint: requests::GET,
+            operation_id: "getAccessRequest",
+            summary: "One access request.",
+            request: None,
+            body_optional: false,
+            success: (200, schema::<AccessRequest>(g)),
+            parameters: vec![request_id_parameter()],
+        },
+        Operation {
+            endpoint: requests::APPROVE,
+            operation_id: "approveAccessRequest",
+            summary: "Approve, possibly narrower or shorter.",
+            request: Some(schema::<ApproveRequest>(g)),
+            body_optional: true,
+            success: (200, schema::<AccessRequest>(g)),
+            parameters: vec![request_id_parameter()],
+        },
+        Operation {
+            endpoint: requests::DENY,
+            operation_id: "denyAccessRequest",
+            summary: "Deny.",
+            request: Some(schema::<DenyRequest>(g)),
+            body_optional: true,
+            success: (200, schema::<AccessRequest>(g)),
+            parameters: vec![request_id_parameter()],
+        },
+        Operation {
+            endpoint: requests::COLLECT,
+            operation_id: "collectAccessRequest",
+            summary: "The requester collects the approved credential, once.",
+            request: None,
+            body_optional: false,
+            success: (200, schema::<IssuedCredential>(g)),
+            parameters: vec![request_id_parameter()],
+        },
+    ]
+}
+
 /// The OpenAPI 3.1 document for `issuer`.
 pub fn document(issuer: &IssuerProfile) -> Value {
     let mut generator = SchemaSettings::draft2020_12()
@@ -159,7 +241,11 @@ pub fn document(issuer: &IssuerProfile) -> Value {
     let permissions = schema::<PermissionSchema>(&mut generator);
     let base = format!("{}{ENDPOINT_PATH}", issuer.id.path());
     let mut paths = serde_json::Map::new();
-    for operation in operations(&mut generator) {
+    let mut all = operations(&mut generator);
+    if issuer.access.is_some() {
+        all.extend(request_operations(&mut generator));
+    }
+    for operation in all {
         let method = operation.endpoint.method.as_str().to_ascii_lowercase();
         let mut item = json!({
             "operationId": operation.operation_id,
@@ -179,7 +265,7 @@ pub fn document(issuer: &IssuerProfile) -> Value {
         });
         if let Some(request) = operation.request {
             item["requestBody"] = json!({
-                "required": operation.endpoint.method.as_str() == "POST" && operation.operation_id != "rotateCredential" && operation.operation_id != "revokeCredential",
+                "required": !operation.body_optional,
                 "content": { "application/json": { "schema": request } }
             });
         }

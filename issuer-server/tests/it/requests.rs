@@ -33,6 +33,21 @@ async fn ask_approve_narrower_collect_once_expire() {
         .json();
     let operations = manifest["supported_operations"].as_array().unwrap();
     assert!(operations.contains(&json!("request")) && operations.contains(&json!("approve")));
+    let openapi = server
+        .send(
+            Method::GET,
+            &format!("{}/openapi.json", server.issuer),
+            None,
+            &[],
+            None,
+        )
+        .await
+        .json();
+    assert!(openapi["paths"]["/credential-issuer/requests/{id}/collect"]["post"].is_object());
+    assert_eq!(
+        openapi["paths"]["/credential-issuer/requests"]["post"]["responses"]["202"]["description"],
+        "Success."
+    );
 
     let agent = server.token(&[ApiScope::RequestsCreate], None).await;
     let approver = server
