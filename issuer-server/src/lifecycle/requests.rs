@@ -248,6 +248,32 @@ async fn load(
     Ok(record)
 }
 
+/// Starts a decision: the request, loaded in a new transaction, which must still be pending.
+async fn pending(
+    context: &Context,
+    raw_id: &str,
+) -> Result<(Box<dyn Transaction>, AccessRequestRecord), LifecycleError> {
+    let mut tx = context.store.begin().await?;
+    let record = load(context, &mut *tx, raw_id).await?;
+    if record.request.status != AccessRequestStatus::Pending {
+        return Err(not_pending(record.request.status));
+    }
+    Ok((tx, record))
+}
+
+/// Saves a decided request, only if it was still pending (another decision may have won).
+async fn save_decision(
+    tx: &mut dyn Transaction,
+    record: &AccessRequestRecord,
+) -> Result<(), LifecycleError> {
+    tx.save_access_request(record, AccessRequestStatus::Pending.as_str())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
+            other => other.into(),
+        })
+}
+
 fn not_pending(status: AccessRequestStatus) -> LifecycleError {
     LifecycleError::RequestNotPending(status.as_str())
 }
@@ -263,11 +289,7 @@ pub async fn approve(
         policy(context)?;
         call.require(ApiScope::RequestsApprove)?;
         let decision: ApproveRequest = decode(body, Empty::IsEmptyObject)?;
-        let mut tx = context.store.begin().await?;
-        let mut record = load(context, &mut *tx, raw_id).await?;
-        if record.request.status != AccessRequestStatus::Pending {
-            return Err(not_pending(record.request.status));
-        }
+        let (mut tx, mut record) = pending(context, raw_id).await?;
         if record.requester_token == call.caller.token_id {
             return Err(LifecycleError::NotAllowed(
                 "a caller cannot approve its own access request",
@@ -311,12 +333,7 @@ pub async fn approve(
             false,
         )
         .await?;
-        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
-                other => other.into(),
-            })?;
+        save_decision(&mut *tx, &record).await?;
         tx.commit().await?;
         Ok(record.request)
     })
@@ -334,22 +351,13 @@ pub async fn deny(
         policy(context)?;
         call.require(ApiScope::RequestsApprove)?;
         let decision: DenyRequest = decode(body, Empty::IsEmptyObject)?;
-        let mut tx = context.store.begin().await?;
-        let mut record = load(context, &mut *tx, raw_id).await?;
-        if record.request.status != AccessRequestStatus::Pending {
-            return Err(not_pending(record.request.status));
-        }
+        let (mut tx, mut record) = pending(context, raw_id).await?;
         let request = &mut record.request;
         request.status = AccessRequestStatus::Denied;
         request.decided_at = Some(Timestamp::now());
         request.decided_by = Some(call.caller.actor());
         request.decision_reason = decision.reason.clone();
-        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
-                other => other.into(),
-            })?;
+        save_decision(&mut *tx, &record).await?;
         let entry = call.audit(
             AuditAction::RequestDeny,
             None,
