@@ -240,11 +240,7 @@ async fn load(
         .access_request(context.issuer.id.as_str(), raw_id)
         .await?
         .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
-    if record.request.status == AccessRequestStatus::Pending
-        && record.request.expires_at <= Timestamp::now()
-    {
-        record.request.status = AccessRequestStatus::Expired;
-    }
+    settle(&mut record.request, Timestamp::now());
     Ok(record)
 }
 
@@ -272,6 +268,14 @@ async fn save_decision(
             StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
             other => other.into(),
         })
+}
+
+/// A pending request whose time to be decided is over reads as expired, before the sweep
+/// records it (REQ-STATE-4 applied to requests).
+fn settle(request: &mut AccessRequest, now: Timestamp) {
+    if request.status == AccessRequestStatus::Pending && request.expires_at <= now {
+        request.status = AccessRequestStatus::Expired;
+    }
 }
 
 fn not_pending(status: AccessRequestStatus) -> LifecycleError {
@@ -459,9 +463,7 @@ pub async fn get_request(
         });
     }
     let mut request = record.request;
-    if request.status == AccessRequestStatus::Pending && request.expires_at <= Timestamp::now() {
-        request.status = AccessRequestStatus::Expired;
-    }
+    settle(&mut request, Timestamp::now());
     Ok(request)
 }
 
