@@ -156,6 +156,7 @@ impl IssuerProfile {
                 length: u32::try_from(self.secret_format.len()).ok(),
             }],
             manual_steps: Vec::new(),
+            limitations: Vec::new(),
             documentation_url: None,
             signed_manifest: None,
         }

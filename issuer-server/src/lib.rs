@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backends;
 pub mod cli;
 pub mod config;
 pub mod error;

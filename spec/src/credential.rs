@@ -69,6 +69,10 @@ pub struct IssuedCredential {
     pub credential: Credential,
     /// The secret of the current version, shown this once.
     pub secret: Secret,
+    /// Further secret parts the credential needs next to `secret`, by name (an AWS session token:
+    /// `session_token`), shown this once; absent for most credentials.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub secret_attributes: std::collections::BTreeMap<String, Secret>,
 }
 
 /// The flattened [`Credential`] brings its "never a secret" rule along; an issued credential is the
@@ -89,6 +93,10 @@ pub struct Version {
     pub status: VersionStatus,
     /// Lets a person recognise the secret without revealing it.
     pub secret_hint: String,
+    /// The vendor's public identifier of this version's key, when it has one (an AWS access key
+    /// id, an OpenAI key id); never secret, and what a person finds in the vendor's console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// When it was minted.
     pub created_at: Timestamp,
     /// When it stops working (the end of the grace period for a previous version); `null` for never.

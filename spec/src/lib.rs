@@ -59,8 +59,8 @@ pub use credential::{
 pub use id::{AccessRequestId, CredentialId, ExposureId};
 pub use issuer::{IssuerId, WELL_KNOWN_SUFFIX};
 pub use manifest::{
-    ExpiryPolicy, Manifest, ManualStep, PROTOCOL_NAME, ProtocolName, RotationMode, RotationPolicy,
-    SPEC_VERSION, SecretFormatDescriptor,
+    ExpiryPolicy, Limitation, Manifest, ManualStep, PROTOCOL_NAME, ProtocolName, RotationMode,
+    RotationPolicy, SPEC_VERSION, SecretFormatDescriptor,
 };
 pub use operations::Page;
 pub use permissions::{Access, Permission, PermissionId, PermissionSchema, ResourceType};

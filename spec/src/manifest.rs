@@ -75,6 +75,10 @@ pub struct Manifest {
     /// Operations that can only be done by a person in the vendor's console.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub manual_steps: Vec<ManualStep>,
+    /// Operations this issuer cannot offer at all, each with the reason (a shim's vendor has no
+    /// such API); neither supported nor a manual step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limitations: Vec<Limitation>,
     /// Human-readable documentation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documentation_url: Option<Url>,
@@ -186,6 +190,16 @@ pub struct SecretFormatDescriptor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub length: Option<u32>,
+}
+
+/// An operation the issuer cannot offer, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Limitation {
+    /// The operation not offered.
+    pub operation: Operation,
+    /// Why, in plain words (for a shim: what the vendor's API lacks).
+    #[schemars(length(min = 1))]
+    pub reason: String,
 }
 
 /// An operation the vendor offers only in its console: where to go and what to do there.

@@ -119,6 +119,7 @@ pub(super) fn build(
             version: 1,
             status: VersionStatus::Current,
             secret_hint: secret.hint(),
+            key_id: None,
             created_at: now,
             expires_at,
             revoked_at: None,
@@ -134,5 +135,12 @@ pub(super) fn build(
             fingerprint: fingerprint_index(&context.keys.fingerprint_mac, &secret.fingerprint()),
         }],
     };
-    (record, IssuedCredential { credential, secret })
+    (
+        record,
+        IssuedCredential {
+            credential,
+            secret,
+            secret_attributes: Default::default(),
+        },
+    )
 }

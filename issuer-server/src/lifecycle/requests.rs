@@ -437,6 +437,7 @@ pub async fn collect(
         Ok(IssuedCredential {
             credential: credential.credential,
             secret: Secret::new(secret),
+            secret_attributes: Default::default(),
         })
     })
     .await

@@ -228,6 +228,7 @@ fn apply(
         version: number,
         status: VersionStatus::Current,
         secret_hint: secret.hint(),
+        key_id: None,
         created_at: now,
         expires_at: lifetime_end,
         revoked_at: None,
@@ -243,5 +244,6 @@ fn apply(
     IssuedCredential {
         credential: record.credential.clone(),
         secret,
+        secret_attributes: Default::default(),
     }
 }

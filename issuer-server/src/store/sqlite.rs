@@ -120,6 +120,7 @@ fn credential_from_rows(
             version: number,
             status: wire_enum::<VersionStatus>(&get::<String>(v, "status")?, "version status")?,
             secret_hint: get(v, "secret_hint")?,
+            key_id: None,
             created_at: instant(get(v, "created_at")?)?,
             expires_at: optional_instant(get(v, "expires_at")?)?,
             revoked_at: optional_instant(get(v, "revoked_at")?)?,
