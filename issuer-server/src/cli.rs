@@ -196,6 +196,7 @@ impl ServeArgs {
                 self.access_requests
                     .then(crate::policy::AccessPolicy::default)
             }),
+            issuers: file.issuers,
         }
     }
 }

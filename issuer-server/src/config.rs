@@ -19,7 +19,7 @@ pub enum LogFormat {
 }
 
 /// Everything the server needs to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     /// Where to listen.
     pub addr: SocketAddr,
@@ -47,8 +47,10 @@ pub struct ServerConfig {
     pub default_ttl_seconds: Option<u64>,
     /// The algorithm of new signing keys.
     pub signing_alg: crate::signing::SigningAlgorithm,
-    /// Agent access requests, when offered.
+    /// Agent access requests, when offered (by the native issuer).
     pub access_requests: Option<crate::policy::AccessPolicy>,
+    /// The other issuers this server hosts (the gateway), from `[[issuers]]` in the TOML file.
+    pub issuers: Vec<crate::gateway::HostedIssuer>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +70,7 @@ impl Default for ServerConfig {
             default_ttl_seconds: None,
             signing_alg: crate::signing::SigningAlgorithm::EdDsa,
             access_requests: None,
+            issuers: Vec::new(),
         }
     }
 }
@@ -102,7 +105,7 @@ impl ServerConfig {
 }
 
 /// The TOML file: every key optional, same names as the flags (with `_`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// See [`ServerConfig::addr`].
@@ -133,6 +136,9 @@ pub struct ConfigFile {
     pub signing_alg: Option<crate::signing::SigningAlgorithm>,
     /// See [`ServerConfig::access_requests`].
     pub access_requests: Option<crate::policy::AccessPolicy>,
+    /// See [`ServerConfig::issuers`].
+    #[serde(default)]
+    pub issuers: Vec<crate::gateway::HostedIssuer>,
 }
 
 /// Why the configuration file cannot be used.

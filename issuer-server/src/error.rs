@@ -9,6 +9,7 @@ use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
 use credential_issuer_spec::{Problem, ProblemType};
 
 use crate::http::request_id;
+use crate::backends::BackendError;
 use crate::lifecycle::LifecycleError;
 
 /// Everything a request can fail with.
@@ -56,7 +57,10 @@ pub(crate) fn problem_type(error: &LifecycleError) -> ProblemType {
         E::RequestNotPending(_) => ProblemType::RequestNotPending,
         E::AlreadyCollected => ProblemType::AlreadyCollected,
         E::NotAllowed(_) | E::NeverRequestable(_) => ProblemType::Forbidden,
-        E::RequestsNotOffered => ProblemType::OperationNotSupported,
+        E::RequestsNotOffered | E::OperationNotOffered(_) => ProblemType::OperationNotSupported,
+        E::Backend(BackendError::Unsupported(_)) => ProblemType::OperationNotSupported,
+        E::Backend(BackendError::Rejected(_)) => ProblemType::InvalidRequest,
+        E::Backend(BackendError::Unavailable(_)) => ProblemType::UpstreamUnavailable,
         E::CredentialExpired(_) => ProblemType::CredentialExpired,
         E::RotationConflict { .. } => ProblemType::RotationConflict,
         E::ActiveVersionLimit { .. } => ProblemType::ActiveVersionLimit,
@@ -116,9 +120,14 @@ impl IntoResponse for ApiError {
         let request_id = request_id::current();
         let status = StatusCode::from_u16(problem_type.status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let detail = if status.is_server_error() {
+        // Only an internal error hides its cause; a vendor's refusal or outage (which names the
+        // vendor's error code, never a secret) and a missing operation are the caller's to know.
+        let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, cause = ?std::error::Error::source(&self), "request failed");
             format!("the issuer could not complete the request; quote request id {request_id}")
+        } else if status.is_server_error() {
+            tracing::warn!(error = %self, problem = problem_type.name(), "request failed");
+            redact_quoted(&self.to_string())
         } else {
             tracing::info!(problem = problem_type.name(), "request refused");
             redact_quoted(&self.to_string())

@@ -22,6 +22,7 @@ pub mod backends;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod gateway;
 mod http;
 pub mod issuer;
 pub mod keys;
@@ -37,5 +38,5 @@ pub mod store;
 pub mod tokens;
 pub mod vault;
 
-pub use http::app;
+pub use http::{app, gateway_app};
 pub use state::{AppState, BOOTSTRAP_TOKEN_FILE, StartupError};

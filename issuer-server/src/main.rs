@@ -109,7 +109,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn run_server(config: ServerConfig) -> ExitCode {
-    let (state, bootstrap) = match AppState::open(&config).await {
+    let (states, bootstrap) = match AppState::open_gateway(&config).await {
         Ok(opened) => opened,
         Err(error) => return fail(&error.to_string()),
     };
@@ -129,7 +129,15 @@ async fn run_server(config: ServerConfig) -> ExitCode {
     }
     println!("credential issuer {issuer} listening on {}", config.addr);
     tracing::info!(%issuer, addr = %config.addr, data_dir = %config.data_dir.display(), "listening");
-    match serve::run(listener, state).await {
+    for state in states.iter().skip(1) {
+        let hosted = &state.context().issuer;
+        println!(
+            "  also hosting {} ({} backend)",
+            hosted.id.as_str(),
+            hosted.backend.kind()
+        );
+    }
+    match serve::run_gateway(listener, states).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("server error: {error}")),
     }

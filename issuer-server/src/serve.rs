@@ -13,29 +13,55 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Serves `state` on `listener` until a shutdown signal arrives.
 pub async fn run(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    let context = state.context().clone();
+    run_gateway(listener, vec![state]).await
+}
+
+/// Serves every issuer of `states` on `listener` until a shutdown signal arrives, sweeping
+/// each issuer's time-driven transitions and its vendor retirements in the background.
+pub async fn run_gateway(listener: TcpListener, states: Vec<AppState>) -> std::io::Result<()> {
+    let contexts: Vec<_> = states.iter().map(|s| s.context().clone()).collect();
     let sweeper = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             ticker.tick().await;
-            if let Err(error) = crate::lifecycle::purge_expired_responses(&context).await {
-                tracing::warn!(%error, "could not purge expired idempotent responses; retrying");
-            }
-            if let Err(error) = crate::lifecycle::expire_requests(&context).await {
-                tracing::warn!(%error, "could not expire access requests; retrying");
-            }
-            match expiry::sweep(&context).await {
-                Ok(0) => {}
-                Ok(changed) => tracing::info!(changed, "expired versions and credentials recorded"),
-                Err(error) => tracing::warn!(%error, "expiry sweep failed; retrying"),
-            }
+            sweep(&contexts).await;
         }
     });
-    let result = axum::serve(listener, crate::app(state))
+    let result = axum::serve(listener, crate::gateway_app(states))
         .with_graceful_shutdown(shutdown_signal())
         .await;
     sweeper.abort();
     result
+}
+
+/// One pass of the background work. Each step logs its failure and is tried again at the next
+/// pass.
+async fn sweep(contexts: &[crate::lifecycle::Context]) {
+    let Some(first) = contexts.first() else {
+        return;
+    };
+    if let Err(error) = crate::lifecycle::purge_expired_responses(first).await {
+        tracing::warn!(%error, "could not purge expired idempotent responses; retrying");
+    }
+    for context in contexts {
+        if let Err(error) = crate::lifecycle::expire_requests(context).await {
+            tracing::warn!(%error, "could not expire access requests; retrying");
+        }
+        match expiry::sweep(context).await {
+            Ok(0) => {}
+            Ok(changed) => tracing::info!(
+                changed,
+                issuer = %context.issuer.id.as_str(),
+                "expired versions and credentials recorded"
+            ),
+            Err(error) => tracing::warn!(%error, "expiry sweep failed; retrying"),
+        }
+    }
+    match crate::lifecycle::retire_due(contexts).await {
+        Ok(0) => {}
+        Ok(retired) => tracing::info!(retired, "vendor keys of ended versions retired"),
+        Err(error) => tracing::warn!(%error, "vendor retirement sweep failed; retrying"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -8,8 +8,10 @@ use credential_issuer_spec::{ApiScope, IssuerId, Secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::ServerConfig;
-use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema};
+use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
+use crate::gateway::{AdminCredentials, GatewayError};
 use crate::keys::{ServerKeys, write_private};
+use crate::vault::Vault;
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
 use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
@@ -38,6 +40,12 @@ pub enum StartupError {
     /// The signing keys.
     #[error("{0}")]
     Signing(#[from] SigningError),
+    /// A hosted issuer of the gateway.
+    #[error("{0}")]
+    Gateway(#[from] crate::gateway::GatewayError),
+    /// The vault of vendor admin credentials.
+    #[error("{0}")]
+    Vault(#[from] crate::vault::VaultError),
     /// The permission schema file.
     #[error("permission schema {path}: {message}")]
     PermissionSchema {
@@ -114,9 +122,22 @@ impl AppState {
     }
 
     /// Opens the data directory (creating keys, database and, on first start, a bootstrap
-    /// token with every scope) and builds the state. Returns the bootstrap token when it was
-    /// created now, so that the caller can show it once.
+    /// token with every scope) and builds the state of the native issuer alone. Returns the
+    /// bootstrap token when it was created now, so that the caller can show it once.
     pub async fn open(config: &ServerConfig) -> Result<(Self, Option<Secret>), StartupError> {
+        let (mut states, bootstrap) = Self::open_gateway(&ServerConfig {
+            issuers: Vec::new(),
+            ..config.clone()
+        })
+        .await?;
+        Ok((states.remove(0), bootstrap))
+    }
+
+    /// Like [`open`](Self::open), with every issuer the configuration hosts: the native one
+    /// first, then each `[[issuers]]` entry, sharing the store, the keys and the signing keys.
+    pub async fn open_gateway(
+        config: &ServerConfig,
+    ) -> Result<(Vec<Self>, Option<Secret>), StartupError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
         let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE)).await?;
@@ -131,12 +152,13 @@ impl AppState {
             }
             None => default_permission_schema(&issuer_id),
         };
+        let expiry = config.expiry_policy();
         let profile = IssuerProfile::new(
-            issuer_id,
+            issuer_id.clone(),
             permissions,
-            &config.secret_prefix,
+            native_backend(&config.secret_prefix, &expiry)?,
             config.rotation_policy(),
-            config.expiry_policy(),
+            expiry,
         )?;
         let profile = IssuerProfile {
             access: config.access_requests.clone(),
@@ -152,10 +174,40 @@ impl AppState {
             None
         };
         let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
-        Ok((
-            Self::new(Arc::new(store), keys, signing, profile)?,
-            bootstrap,
-        ))
+        let store: Arc<dyn Store> = Arc::new(store);
+        let mut states = vec![Self::new(
+            store.clone(),
+            keys.clone(),
+            signing.clone(),
+            profile,
+        )?];
+        if !config.issuers.is_empty() {
+            let vault = Vault::load_or_create(&config.data_dir)?;
+            let mut seen = std::collections::BTreeSet::new();
+            for hosted in &config.issuers {
+                let id = hosted.issuer_id(&issuer_id)?;
+                if !seen.insert(id.as_str().to_owned()) {
+                    return Err(GatewayError::DuplicatePath(hosted.path.clone()).into());
+                }
+                let admin = AdminCredentials::resolve(hosted, &id, &*store, Some(&vault)).await?;
+                let backend = hosted.backend(&admin)?;
+                let permissions = default_permission_schema(&id);
+                let profile = IssuerProfile::new(
+                    id,
+                    permissions,
+                    backend,
+                    config.rotation_policy(),
+                    config.expiry_policy(),
+                )?;
+                states.push(Self::new(
+                    store.clone(),
+                    keys.clone(),
+                    signing.clone(),
+                    profile,
+                )?);
+            }
+        }
+        Ok((states, bootstrap))
     }
 
     /// The lifecycle context.

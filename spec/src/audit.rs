@@ -89,6 +89,9 @@ pub enum AuditAction {
     /// `version.expire`: a previous version's grace period ended.
     #[serde(rename = "version.expire")]
     VersionExpire,
+    /// `version.retire`: a shim's vendor confirmed an ended version's key no longer works.
+    #[serde(rename = "version.retire")]
+    VersionRetire,
 }
 
 /// How an audited operation ended.

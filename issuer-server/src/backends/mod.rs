@@ -20,6 +20,7 @@
 //! mounts the router in its own axum application; see `examples/custom_backend.rs`.
 
 pub mod native;
+pub mod registry;
 
 use std::collections::BTreeMap;
 

@@ -22,8 +22,38 @@ use crate::error::ApiError;
 use crate::issuer::{ENDPOINT_PATH, JWKS_PATH, PERMISSION_SCHEMA_PATH};
 use crate::state::AppState;
 
-/// Builds the router of the server: discovery, operations, health, OpenAPI.
+/// Builds the router of a server hosting one issuer: discovery, operations, health, OpenAPI.
 pub fn app(state: AppState) -> Router {
+    gateway_app(vec![state])
+}
+
+/// Builds the router of a server hosting several issuers (the gateway), each at its own path;
+/// health and the OpenAPI description are answered for the first.
+pub fn gateway_app(states: Vec<AppState>) -> Router {
+    let mut router = Router::new();
+    let mut primary = None;
+    for state in states {
+        primary.get_or_insert_with(|| state.clone());
+        router = router.merge(issuer_routes(state));
+    }
+    if let Some(primary) = primary {
+        router = router.merge(
+            Router::new()
+                .route("/openapi.json", get(discovery::openapi))
+                .route("/livez", get(health::live))
+                .route("/readyz", get(health::ready))
+                .with_state(primary),
+        );
+    }
+    router
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(body_limit::check))
+        .layer(middleware::from_fn(request_id::assign))
+}
+
+/// The routes of one issuer: its discovery documents and operations, below its path.
+fn issuer_routes(state: AppState) -> Router {
     let issuer_path = state.context.issuer.id.path().to_owned();
     let base = format!("{issuer_path}{ENDPOINT_PATH}");
     let at = |endpoint: &Endpoint| format!("{base}{}", endpoint.path);
@@ -68,12 +98,5 @@ pub fn app(state: AppState) -> Router {
         .route(&at(&operations::requests::APPROVE), post(requests::approve))
         .route(&at(&operations::requests::DENY), post(requests::deny))
         .route(&at(&operations::requests::COLLECT), post(requests::collect))
-        .route("/openapi.json", get(discovery::openapi))
-        .route("/livez", get(health::live))
-        .route("/readyz", get(health::ready))
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(middleware::from_fn(body_limit::check))
-        .layer(middleware::from_fn(request_id::assign))
         .with_state(state)
 }

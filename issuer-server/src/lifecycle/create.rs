@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 
 use credential_issuer_spec::operations::create::CreateRequest;
 use credential_issuer_spec::{
-    ApiScope, AuditAction, Credential, CredentialId, CredentialStatus, IssuedCredential, Outcome,
-    Timestamp, Version, VersionStatus,
+    ApiScope, AuditAction, Credential, CredentialId, CredentialStatus, IssuedCredential, Operation,
+    Outcome, Timestamp,
 };
 
 use super::body::{Empty, decode};
 use super::idempotency::{self, IdempotencyRequest};
+use super::minted::{Mint, discard, issued_credential, mint, new_credential_id, version};
 use super::{Call, Context, LifecycleError, audited};
-use crate::minting::{fingerprint_index, mint, secret_mac};
-use crate::store::{CredentialRecord, VersionRecord};
+use crate::backends::Issued;
+use crate::store::CredentialRecord;
 
 /// Creates a credential from a JSON body. With an `Idempotency-Key`, a retry returns the first
 /// credential.
@@ -24,46 +25,94 @@ pub async fn create(
 ) -> Result<IssuedCredential, LifecycleError> {
     audited(context, call, AuditAction::CredentialCreate, None, async {
         call.require(ApiScope::CredentialsCreate)?;
+        context.offer(Operation::Create)?;
         let request: CreateRequest = decode(body, Empty::Refused)?;
         let idempotency = idempotency_key
             .map(|key| IdempotencyRequest::new(key, "create".to_owned(), &request))
             .transpose()?;
         check(context, call, &request)?;
-        let mut tx = context.store.begin().await?;
-        if let Some(idempotency) = &idempotency
-            && let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await?
-        {
-            return Ok(first);
+        // A replay must not reach the vendor: look before minting, and again after.
+        if let Some(idempotency) = &idempotency {
+            let mut tx = context.store.begin().await?;
+            if let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await? {
+                return Ok(first);
+            }
         }
         let now = Timestamp::now();
-        let (record, issued) = build(context, &request, now);
-        tx.insert_credential(&record).await?;
-        let details = BTreeMap::from([
-            (
-                "type".to_owned(),
-                serde_json::json!(request.credential_type),
-            ),
-            ("scope".to_owned(), serde_json::json!(request.scope)),
-            (
-                "expires_at".to_owned(),
-                serde_json::json!(issued.credential.expires_at),
-            ),
-        ]);
-        let entry = call.audit(
-            AuditAction::CredentialCreate,
-            Some(issued.credential.id.clone()),
-            Some(1),
-            Outcome::Success,
-            details,
-        );
-        tx.append_audit(context.issuer.id.as_str(), entry).await?;
-        if let Some(idempotency) = &idempotency {
-            idempotency::remember(&mut *tx, context, call, idempotency, 201, &issued).await?;
+        let id = new_credential_id();
+        let ttl = request
+            .expires_in
+            .or(context.issuer.expiry.as_ref().and_then(|e| e.default_ttl_seconds));
+        let minted = mint(
+            context,
+            Mint {
+                credential_id: &id,
+                credential_type: &request.credential_type,
+                name: request.name.as_str(),
+                scope: &request.scope,
+                expires_in: ttl,
+                replacing: None,
+            },
+        )
+        .await?;
+        let key = minted.key.clone();
+        let saved = save(context, call, &request, idempotency.as_ref(), id, minted, ttl, now).await;
+        if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
+            discard(context, key.as_ref()).await;
         }
-        tx.commit().await?;
-        Ok(issued)
+        saved.map(|(_, issued)| issued)
     })
     .await
+}
+
+/// Records the new credential with its audit event; `(true, first)` when a concurrent retry
+/// with the same idempotency key won.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transaction's inputs, kept in one place"
+)]
+async fn save(
+    context: &Context,
+    call: &Call,
+    request: &CreateRequest,
+    idempotency: Option<&IdempotencyRequest>,
+    id: CredentialId,
+    minted: Issued,
+    ttl: Option<u64>,
+    now: Timestamp,
+) -> Result<(bool, IssuedCredential), LifecycleError> {
+    let mut tx = context.store.begin().await?;
+    if let Some(idempotency) = idempotency
+        && let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await?
+    {
+        return Ok((true, first));
+    }
+    let (record, issued) = build(context, request, id, minted, ttl, now);
+    tx.insert_credential(&record).await?;
+    let details = BTreeMap::from([
+        (
+            "type".to_owned(),
+            serde_json::json!(request.credential_type),
+        ),
+        ("scope".to_owned(), serde_json::json!(request.scope)),
+        (
+            "expires_at".to_owned(),
+            serde_json::json!(issued.credential.expires_at),
+        ),
+    ]);
+    let entry = call.audit(
+        AuditAction::CredentialCreate,
+        Some(issued.credential.id.clone()),
+        Some(1),
+        Outcome::Success,
+        details,
+    );
+    tx.append_audit(context.issuer.id.as_str(), entry).await?;
+    if let Some(idempotency) = idempotency {
+        idempotency::remember(&mut *tx, context, call, idempotency, 201, &issued).await?;
+    }
+    tx.commit().await?;
+    Ok((false, issued))
 }
 
 fn check(context: &Context, call: &Call, request: &CreateRequest) -> Result<(), LifecycleError> {
@@ -80,7 +129,11 @@ fn check(context: &Context, call: &Call, request: &CreateRequest) -> Result<(), 
         .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
     call.check_authority(context, &request.scope)?;
     if let Some(ttl) = request.expires_in {
-        let bounds = &issuer.expiry;
+        let Some(bounds) = &issuer.expiry else {
+            return Err(LifecycleError::InvalidRequest(
+                "this issuer's credentials do not expire; omit expires_in".to_owned(),
+            ));
+        };
         if ttl < bounds.min_ttl_seconds || ttl > bounds.max_ttl_seconds {
             return Err(LifecycleError::InvalidRequest(format!(
                 "expires_in must be between {} and {} seconds",
@@ -91,19 +144,19 @@ fn check(context: &Context, call: &Call, request: &CreateRequest) -> Result<(), 
     Ok(())
 }
 
+/// The record and response of a new credential whose first secret the backend minted.
 pub(super) fn build(
     context: &Context,
     request: &CreateRequest,
+    id: CredentialId,
+    minted: Issued,
+    ttl: Option<u64>,
     now: Timestamp,
 ) -> (CredentialRecord, IssuedCredential) {
-    let issuer = &context.issuer;
-    let secret = mint(&issuer.secret_format);
-    let ttl = request.expires_in.or(issuer.expiry.default_ttl_seconds);
-    let expires_at = ttl.map(|seconds| now.plus_seconds(seconds));
-    let id: CredentialId = match format!("cred_{}", uuid::Uuid::now_v7().simple()).parse() {
-        Ok(id) => id,
-        Err(_) => unreachable!("cred_ and 32 hex digits is a valid id"),
-    };
+    let expires_at = minted
+        .expires_at
+        .or_else(|| ttl.map(|seconds| now.plus_seconds(seconds)));
+    let (version, server) = version(context, 1, request.scope.clone(), &minted, now, expires_at);
     let credential = Credential {
         id,
         credential_type: request.credential_type.clone(),
@@ -115,32 +168,13 @@ pub(super) fn build(
         expires_at,
         revoked_at: None,
         current_version: 1,
-        versions: vec![Version {
-            version: 1,
-            status: VersionStatus::Current,
-            secret_hint: secret.hint(),
-            key_id: None,
-            created_at: now,
-            expires_at,
-            revoked_at: None,
-        }],
+        versions: vec![version],
     };
     let record = CredentialRecord {
-        issuer: issuer.id.as_str().to_owned(),
-        credential: credential.clone(),
-        versions: vec![VersionRecord {
-            version: 1,
-            scope: request.scope.clone(),
-            secret_mac: secret_mac(&context.keys.secret_mac, secret.expose()),
-            fingerprint: fingerprint_index(&context.keys.fingerprint_mac, &secret.fingerprint()),
-        }],
+        issuer: context.issuer.id.as_str().to_owned(),
+        credential,
+        versions: vec![server],
     };
-    (
-        record,
-        IssuedCredential {
-            credential,
-            secret,
-            secret_attributes: Default::default(),
-        },
-    )
+    let issued = issued_credential(&record, minted);
+    (record, issued)
 }

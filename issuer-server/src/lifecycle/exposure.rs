@@ -26,6 +26,7 @@ pub async fn report_exposure(
 ) -> Result<ExposureReportResponse, LifecycleError> {
     audited(context, call, AuditAction::ExposureReport, None, async {
         call.require(ApiScope::ExposuresReport)?;
+        context.offer(credential_issuer_spec::Operation::ReportExposure)?;
         let report: ExposureReport = decode(body, Empty::Refused)?;
         report
             .check()

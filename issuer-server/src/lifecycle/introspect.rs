@@ -24,6 +24,7 @@ pub async fn introspect(
         None,
         async {
             call.require(ApiScope::CredentialsIntrospect)?;
+            context.offer(credential_issuer_spec::Operation::Introspect)?;
             let request: IntrospectRequest = decode(body, Empty::Refused)?;
             let issuer = context.issuer.id.as_str();
             let mac = secret_mac(&context.keys.secret_mac, request.secret.expose());

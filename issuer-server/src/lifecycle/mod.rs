@@ -10,15 +10,19 @@ pub mod expiry;
 mod exposure;
 mod idempotency;
 mod introspect;
+mod minted;
 mod read;
 mod requests;
+mod retirement;
 mod revoke;
 mod rotate;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use credential_issuer_spec::{ApiScope, AuditAction, CredentialId, Grant, Outcome, Timestamp};
+use credential_issuer_spec::{
+    ApiScope, AuditAction, CredentialId, Grant, Operation, Outcome, Timestamp,
+};
 
 pub use audit_log::list_audit;
 pub use checkpoint::checkpoint;
@@ -31,6 +35,7 @@ pub use requests::{
     approve, collect, create_request, deny, expire_requests, get_request, list_requests,
 };
 pub use revoke::revoke;
+pub use retirement::retire_due;
 pub use rotate::rotate;
 
 use crate::issuer::IssuerProfile;
@@ -48,6 +53,17 @@ pub struct Context {
     pub issuer: Arc<IssuerProfile>,
     /// The keys that sign the manifest and audit checkpoints.
     pub signing: Arc<crate::signing::SigningKeys>,
+}
+
+impl Context {
+    /// Refuses an operation the issuer's manifest does not list (REQ-ERR-20).
+    pub fn offer(&self, operation: Operation) -> Result<(), LifecycleError> {
+        if self.issuer.offers(&operation) {
+            Ok(())
+        } else {
+            Err(LifecycleError::OperationNotOffered(operation))
+        }
+    }
 }
 
 /// An authenticated caller: an issuer-API token and what it may do.
@@ -186,6 +202,12 @@ pub enum LifecycleError {
     /// The idempotency key was used with a different request.
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    /// The issuer does not offer this operation (a shim whose vendor cannot do it).
+    #[error("this issuer does not offer the {0:?} operation")]
+    OperationNotOffered(Operation),
+    /// The backend (a vendor's API behind a shim) refused or failed.
+    #[error("{0}")]
+    Backend(#[from] crate::backends::BackendError),
     /// The store failed.
     #[error("storage failure")]
     Store(#[from] StoreError),
@@ -200,7 +222,13 @@ pub enum LifecycleError {
 impl LifecycleError {
     /// Whether the caller is at fault (a refusal), as opposed to the issuer (a failure).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self, Self::Store(_) | Self::Seal(_) | Self::Signing(_))
+        !matches!(
+            self,
+            Self::Store(_)
+                | Self::Seal(_)
+                | Self::Signing(_)
+                | Self::Backend(crate::backends::BackendError::Unavailable(_))
+        )
     }
 }
 

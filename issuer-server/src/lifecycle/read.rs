@@ -21,6 +21,7 @@ pub async fn get(
     raw_id: &str,
 ) -> Result<Credential, LifecycleError> {
     call.require(ApiScope::CredentialsRead)?;
+    context.offer(credential_issuer_spec::Operation::List)?;
     let id = credential_id(raw_id)?;
     let mut record = context
         .store
@@ -38,6 +39,7 @@ pub async fn list(
     pairs: &[(String, String)],
 ) -> Result<Page<Credential>, LifecycleError> {
     call.require(ApiScope::CredentialsRead)?;
+    context.offer(credential_issuer_spec::Operation::List)?;
     let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
     for key in query.metadata.keys() {

@@ -16,6 +16,7 @@ use credential_issuer_spec::{
 
 use super::body::{Empty, decode};
 use super::create::build;
+use super::minted::{Mint, mint as mint_secret, new_credential_id};
 use super::{Call, Context, LifecycleError, audited};
 use crate::policy::AccessPolicy;
 use crate::sealing;
@@ -176,7 +177,22 @@ async fn mint(
     let mut create = CreateRequest::new(request.credential_type.clone(), name, scope.clone());
     create.expires_in = Some(ttl_seconds);
     create.metadata = metadata;
-    let (credential, issued) = build(context, &create, now);
+    // Minted inside the transaction: access requests are offered by issuers whose backend
+    // mints locally (the native one), where this takes no time.
+    let id = new_credential_id();
+    let minted = mint_secret(
+        context,
+        Mint {
+            credential_id: &id,
+            credential_type: &create.credential_type,
+            name: create.name.as_str(),
+            scope: &create.scope,
+            expires_in: Some(ttl_seconds),
+            replacing: None,
+        },
+    )
+    .await?;
+    let (credential, issued) = build(context, &create, id, minted, Some(ttl_seconds), now);
     tx.insert_credential(&credential).await?;
     let actor = if automatic {
         "system".to_owned()

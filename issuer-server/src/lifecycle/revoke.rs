@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::operations::revoke::RevokeRequest;
 use credential_issuer_spec::state::{TransitionError, VersionEvent, transition};
 use credential_issuer_spec::{
-    ApiScope, AuditAction, Credential, CredentialStatus, Outcome, Timestamp,
+    ApiScope, AuditAction, Credential, CredentialStatus, Operation, Outcome, Timestamp,
 };
 
 use super::body::{Empty, credential_id, decode};
@@ -29,8 +29,12 @@ pub async fn revoke(
         Some(id),
         async {
             call.require(ApiScope::CredentialsRevoke)?;
+            context.offer(Operation::Revoke)?;
             let request: RevokeRequest = decode(body, Empty::IsEmptyObject)?;
             let issuer = context.issuer.id.as_str();
+            // A shim's keys stop working at the vendor before the answer (REQ-REV-6): retire
+            // them first, then record; a vendor failure changes nothing here.
+            let retired = retire_at_vendor(context, id, &request).await?;
             let mut tx = context.store.begin().await?;
             let mut record = tx
                 .credential(issuer, id)
@@ -43,6 +47,7 @@ pub async fn revoke(
                 None => revoke_credential(&mut record, now),
                 Some(version) => revoke_version(&mut record, version, now)?,
             };
+            mark_retired(&mut record, &retired, now);
             save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
             let mut details = BTreeMap::from([("changed".to_owned(), serde_json::json!(changed))]);
             if let Some(reason) = &request.reason {
@@ -61,6 +66,53 @@ pub async fn revoke(
         },
     )
     .await
+}
+
+/// Retires at the vendor the keys this revoke will end; returns their vendor ids.
+async fn retire_at_vendor(
+    context: &Context,
+    id: &credential_issuer_spec::CredentialId,
+    request: &RevokeRequest,
+) -> Result<Vec<String>, LifecycleError> {
+    let issuer = context.issuer.id.as_str();
+    let Some(mut record) = context.store.credential(issuer, id).await? else {
+        return Ok(Vec::new());
+    };
+    let now = Timestamp::now();
+    settle(&mut record, now);
+    match request.version {
+        None => {
+            revoke_credential(&mut record, now);
+        }
+        Some(version) => {
+            revoke_version(&mut record, version, now)?;
+        }
+    }
+    let mut retired = Vec::new();
+    for (wire, server) in record.credential.versions.iter().zip(&record.versions) {
+        if let Some(key) = &server.vendor_key
+            && server.awaits_vendor_retirement(wire.status)
+        {
+            context.issuer.backend.retire(key).await?;
+            retired.push(key.id.clone());
+        }
+    }
+    Ok(retired)
+}
+
+/// Notes which keys the vendor has confirmed retired; any other revoked key waits in the
+/// store's retirement queue.
+fn mark_retired(record: &mut CredentialRecord, retired: &[String], now: Timestamp) {
+    for (wire, server) in record.credential.versions.iter().zip(&mut record.versions) {
+        if server.awaits_vendor_retirement(wire.status)
+            && server
+                .vendor_key
+                .as_ref()
+                .is_some_and(|key| retired.contains(&key.id))
+        {
+            server.vendor_retired_at = Some(now);
+        }
+    }
 }
 
 /// Revokes every version still valid; returns whether anything changed.

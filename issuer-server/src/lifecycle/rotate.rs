@@ -7,16 +7,17 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::operations::rotate::RotateRequest;
 use credential_issuer_spec::state::{VersionEvent, transition};
 use credential_issuer_spec::{
-    ApiScope, AuditAction, CredentialStatus, IssuedCredential, Outcome, RotationMode, Timestamp,
-    Version, VersionStatus,
+    ApiScope, AuditAction, CredentialId, CredentialStatus, Grant, IssuedCredential, Operation,
+    Outcome, RotationMode, RotationPolicy, Timestamp, VersionStatus,
 };
 
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
 use super::idempotency::{self, IdempotencyRequest};
+use super::minted::{Mint, discard, issued_credential, mint, version};
 use super::{Call, Context, LifecycleError, audited, save_settled};
-use crate::minting::{fingerprint_index, mint, secret_mac};
-use crate::store::{CredentialRecord, VersionRecord};
+use crate::backends::{Issued, Replacing, VendorKey};
+use crate::store::CredentialRecord;
 
 /// The version an `If-Match` header names: `"3"` (an entity tag), also accepted bare or weak;
 /// `*` matches any current version.
@@ -40,6 +41,10 @@ impl std::str::FromStr for IfMatch {
 
 /// Rotates credential `id` as the JSON body asks, optionally only if `if_match` names the
 /// current version.
+///
+/// The backend is called between two transactions (a vendor call may be slow): the first checks
+/// the request against the credential as it is, the second records the new version only if the
+/// credential has not changed meanwhile (else the new key is discarded and the caller gets 409).
 pub async fn rotate(
     context: &Context,
     call: &Call,
@@ -56,6 +61,7 @@ pub async fn rotate(
         Some(id),
         async {
             call.require(ApiScope::CredentialsRotate)?;
+            context.offer(Operation::Rotate)?;
             let request: RotateRequest = decode(body, Empty::IsEmptyObject)?;
             let if_match = if_match.map(str::parse::<IfMatch>).transpose()?;
             let idempotency = idempotency_key
@@ -64,96 +70,220 @@ pub async fn rotate(
             let mode = request.mode.unwrap_or_default();
             let grace = grace_period(context, mode, request.grace_period_seconds)?;
             let issuer = context.issuer.id.as_str();
-            let mut tx = context.store.begin().await?;
-            if let Some(idempotency) = &idempotency
-                && let Some(first) =
-                    idempotency::replay(&mut *tx, context, call, idempotency).await?
-            {
-                return Ok(first);
-            }
-            let mut record = tx
-                .credential(issuer, id)
-                .await?
-                .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-            let now = Timestamp::now();
-            let expected = record.credential.current_version;
-            let expirations = settle(&mut record, now);
-            match record.credential.status {
-                CredentialStatus::Revoked => {
-                    return Err(LifecycleError::CredentialRevoked(id.clone()));
+            let (record, scope) = {
+                let mut tx = context.store.begin().await?;
+                if let Some(idempotency) = &idempotency
+                    && let Some(first) =
+                        idempotency::replay(&mut *tx, context, call, idempotency).await?
+                {
+                    return Ok(first);
                 }
-                CredentialStatus::Expired => {
-                    return Err(LifecycleError::CredentialExpired(id.clone()));
-                }
-                CredentialStatus::Active => {}
-            }
-            if let Some(IfMatch(Some(version))) = if_match
-                && version != expected
-            {
-                return Err(LifecycleError::RotationConflict {
-                    current_version: expected,
-                });
-            }
-            let current_scope = record
-                .version(expected)
-                .map(|(_, server)| server.scope.clone())
-                .unwrap_or_else(|| record.credential.scope.clone());
-            let scope = match request.scope.clone() {
-                Some(narrower) => {
-                    context
-                        .issuer
-                        .index
-                        .check(&narrower)
-                        .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
-                    if !context.issuer.index.scope_within(&narrower, &current_scope) {
-                        return Err(LifecycleError::InvalidScope(
-                            "a rotation may narrow the scope, never widen it".to_owned(),
-                        ));
-                    }
-                    narrower
-                }
-                None => current_scope,
+                let mut record = tx
+                    .credential(issuer, id)
+                    .await?
+                    .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
+                settle(&mut record, Timestamp::now());
+                let scope = check(context, call, &record, &request, mode, if_match)?;
+                (record, scope)
             };
-            call.check_authority(context, &scope)?;
-            if mode == RotationMode::Overlap {
-                let valid = record
-                    .credential
-                    .versions
-                    .iter()
-                    .filter(|v| v.status.is_valid())
-                    .count();
-                let max = context.issuer.rotation.max_active_versions;
-                if valid + 1 > max as usize {
-                    return Err(LifecycleError::ActiveVersionLimit { max });
+            let expected = record.credential.current_version;
+            let valid_keys: Vec<&VendorKey> = valid_vendor_keys(&record).collect();
+            let minted = mint(
+                context,
+                Mint {
+                    credential_id: id,
+                    credential_type: &record.credential.credential_type,
+                    name: record.credential.name.as_str(),
+                    scope: &scope,
+                    expires_in: None,
+                    replacing: Some(Replacing {
+                        mode,
+                        current: record
+                            .version(expected)
+                            .and_then(|(_, server)| server.vendor_key.as_ref()),
+                        valid: valid_keys.clone(),
+                    }),
+                },
+            )
+            .await?;
+            let new_key = minted.key.clone();
+            // An immediate rotation is for a known leak: the old keys stop working before the
+            // answer (REQ-ROT-7), retired by the backend itself or here.
+            if mode == RotationMode::Immediate && !minted.retired_replaced {
+                for key in &valid_keys {
+                    if let Err(error) = context.issuer.backend.retire(key).await {
+                        discard(context, new_key.as_ref()).await;
+                        return Err(error.into());
+                    }
                 }
             }
-            let issued = apply(context, &mut record, mode, grace, scope, now);
-            save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
-            let details = BTreeMap::from([
-                ("mode".to_owned(), serde_json::json!(mode)),
-                ("grace_period_seconds".to_owned(), serde_json::json!(grace)),
-                ("previous_version".to_owned(), serde_json::json!(expected)),
-                (
-                    "scope".to_owned(),
-                    serde_json::json!(issued.credential.scope),
-                ),
-            ]);
-            let entry = call.audit(
-                AuditAction::CredentialRotate,
-                Some(id.clone()),
-                Some(issued.credential.current_version),
-                Outcome::Success,
-                details,
-            );
-            tx.append_audit(issuer, entry).await?;
-            if let Some(idempotency) = &idempotency {
-                idempotency::remember(&mut *tx, context, call, idempotency, 200, &issued).await?;
+            let params = Params {
+                mode,
+                grace,
+                scope,
+                expected,
+            };
+            let saved = save(context, call, id, &request, if_match, idempotency.as_ref(), params, minted).await;
+            if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
+                discard(context, new_key.as_ref()).await;
             }
-            tx.commit().await?;
-            Ok(issued)
+            saved.map(|(_, issued)| issued)
         },
     )
     .await
+}
+
+/// What the first look decided.
+#[derive(Debug)]
+struct Params {
+    mode: RotationMode,
+    grace: Option<u64>,
+    scope: Vec<Grant>,
+    expected: u32,
+}
+
+/// The vendor keys of the versions still valid.
+fn valid_vendor_keys(record: &CredentialRecord) -> impl Iterator<Item = &VendorKey> + Clone {
+    record
+        .credential
+        .versions
+        .iter()
+        .zip(&record.versions)
+        .filter(|(wire, _)| wire.status.is_valid())
+        .filter_map(|(_, server)| server.vendor_key.as_ref())
+}
+
+/// Checks a rotation against the credential as it is; returns the new version's scope.
+fn check(
+    context: &Context,
+    call: &Call,
+    record: &CredentialRecord,
+    request: &RotateRequest,
+    mode: RotationMode,
+    if_match: Option<IfMatch>,
+) -> Result<Vec<Grant>, LifecycleError> {
+    let id = &record.credential.id;
+    match record.credential.status {
+        CredentialStatus::Revoked => return Err(LifecycleError::CredentialRevoked(id.clone())),
+        CredentialStatus::Expired => return Err(LifecycleError::CredentialExpired(id.clone())),
+        CredentialStatus::Active => {}
+    }
+    let current = record.credential.current_version;
+    if let Some(IfMatch(Some(version))) = if_match
+        && version != current
+    {
+        return Err(LifecycleError::RotationConflict {
+            current_version: current,
+        });
+    }
+    let current_scope = record
+        .version(current)
+        .map(|(_, server)| server.scope.clone())
+        .unwrap_or_else(|| record.credential.scope.clone());
+    let scope = match request.scope.clone() {
+        Some(narrower) => {
+            context
+                .issuer
+                .index
+                .check(&narrower)
+                .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+            if !context.issuer.index.scope_within(&narrower, &current_scope) {
+                return Err(LifecycleError::InvalidScope(
+                    "a rotation may narrow the scope, never widen it".to_owned(),
+                ));
+            }
+            narrower
+        }
+        None => current_scope,
+    };
+    call.check_authority(context, &scope)?;
+    if mode == RotationMode::Overlap {
+        let valid = record
+            .credential
+            .versions
+            .iter()
+            .filter(|v| v.status.is_valid())
+            .count();
+        let max = policy(context)?.max_active_versions;
+        if valid + 1 > max as usize {
+            return Err(LifecycleError::ActiveVersionLimit { max });
+        }
+    }
+    Ok(scope)
+}
+
+/// Records the new version if the credential is still as the first look saw it; `(true,
+/// first)` when a concurrent retry with the same idempotency key won.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transaction's inputs, kept in one place"
+)]
+async fn save(
+    context: &Context,
+    call: &Call,
+    id: &CredentialId,
+    request: &RotateRequest,
+    if_match: Option<IfMatch>,
+    idempotency: Option<&IdempotencyRequest>,
+    params: Params,
+    minted: Issued,
+) -> Result<(bool, IssuedCredential), LifecycleError> {
+    let issuer = context.issuer.id.as_str();
+    let mut tx = context.store.begin().await?;
+    if let Some(idempotency) = idempotency
+        && let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await?
+    {
+        return Ok((true, first));
+    }
+    let mut record = tx
+        .credential(issuer, id)
+        .await?
+        .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
+    let now = Timestamp::now();
+    let expected = record.credential.current_version;
+    let expirations = settle(&mut record, now);
+    if expected != params.expected {
+        return Err(LifecycleError::RotationConflict {
+            current_version: expected,
+        });
+    }
+    check(context, call, &record, request, params.mode, if_match)?;
+    let issued = apply(context, &mut record, &params, minted, now);
+    save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
+    let details = BTreeMap::from([
+        ("mode".to_owned(), serde_json::json!(params.mode)),
+        (
+            "grace_period_seconds".to_owned(),
+            serde_json::json!(params.grace),
+        ),
+        ("previous_version".to_owned(), serde_json::json!(expected)),
+        (
+            "scope".to_owned(),
+            serde_json::json!(issued.credential.scope),
+        ),
+    ]);
+    let entry = call.audit(
+        AuditAction::CredentialRotate,
+        Some(id.clone()),
+        Some(issued.credential.current_version),
+        Outcome::Success,
+        details,
+    );
+    tx.append_audit(issuer, entry).await?;
+    if let Some(idempotency) = idempotency {
+        idempotency::remember(&mut *tx, context, call, idempotency, 200, &issued).await?;
+    }
+    tx.commit().await?;
+    Ok((false, issued))
+}
+
+/// The rotation policy of an issuer that rotates.
+fn policy(context: &Context) -> Result<&RotationPolicy, LifecycleError> {
+    context
+        .issuer
+        .rotation
+        .as_ref()
+        .ok_or(LifecycleError::OperationNotOffered(Operation::Rotate))
 }
 
 /// The grace period to use: `None` for `immediate`.
@@ -162,7 +292,13 @@ fn grace_period(
     mode: RotationMode,
     asked: Option<u64>,
 ) -> Result<Option<u64>, LifecycleError> {
-    let policy = &context.issuer.rotation;
+    let policy = policy(context)?;
+    if !policy.modes.contains(&mode) {
+        return Err(LifecycleError::InvalidRequest(format!(
+            "this issuer does not rotate in {} mode",
+            serde_json::json!(mode)
+        )));
+    }
     match (mode, asked) {
         (RotationMode::Immediate, Some(_)) => Err(LifecycleError::InvalidRequest(
             "grace_period_seconds applies only to overlap rotations".to_owned(),
@@ -182,31 +318,34 @@ fn grace_period(
     }
 }
 
-/// Moves the versions along and adds the new current one.
+/// Moves the versions along and adds the new current one. The keys an immediate rotation
+/// revoked were retired at the vendor before this (by the backend or by `rotate`).
 fn apply(
     context: &Context,
     record: &mut CredentialRecord,
-    mode: RotationMode,
-    grace: Option<u64>,
-    scope: Vec<credential_issuer_spec::Grant>,
+    params: &Params,
+    minted: Issued,
     now: Timestamp,
 ) -> IssuedCredential {
-    let event = match mode {
+    let event = match params.mode {
         RotationMode::Overlap => VersionEvent::RotatedOverlap,
         RotationMode::Immediate => VersionEvent::RotatedImmediate,
     };
     let credential = &mut record.credential;
     let lifetime_end = credential.expires_at;
-    for version in &mut credential.versions {
+    for (version, server) in credential.versions.iter_mut().zip(record.versions.iter_mut()) {
         let was = version.status;
         if let Ok(next) = transition(was, event) {
             version.status = next;
             match next {
                 VersionStatus::Revoked if was != VersionStatus::Revoked => {
                     version.revoked_at = Some(now);
+                    if server.vendor_key.is_some() {
+                        server.vendor_retired_at = Some(now);
+                    }
                 }
                 VersionStatus::Previous if was == VersionStatus::Current => {
-                    let grace_end = now.plus_seconds(grace.unwrap_or(0));
+                    let grace_end = now.plus_seconds(params.grace.unwrap_or(0));
                     version.expires_at = Some(match lifetime_end {
                         Some(end) if end < grace_end => end,
                         _ => grace_end,
@@ -215,35 +354,17 @@ fn apply(
                 _ => {}
             }
         }
-    }
-    // A narrower scope applies to every version still valid, not only the new one (REQ-ROT-8).
-    for (wire, server) in credential.versions.iter().zip(record.versions.iter_mut()) {
-        if wire.status.is_valid() {
-            server.scope = scope.clone();
+        // A narrower scope applies to every version still valid, not only the new one (REQ-ROT-8).
+        if version.status.is_valid() {
+            server.scope = params.scope.clone();
         }
     }
-    let secret = mint(&context.issuer.secret_format);
     let number = credential.current_version + 1;
-    credential.versions.push(Version {
-        version: number,
-        status: VersionStatus::Current,
-        secret_hint: secret.hint(),
-        key_id: None,
-        created_at: now,
-        expires_at: lifetime_end,
-        revoked_at: None,
-    });
+    let expires_at = minted.expires_at.or(lifetime_end);
+    let (version, server) = version(context, number, params.scope.clone(), &minted, now, expires_at);
+    credential.versions.push(version);
     credential.current_version = number;
-    credential.scope = scope.clone();
-    record.versions.push(VersionRecord {
-        version: number,
-        scope,
-        secret_mac: secret_mac(&context.keys.secret_mac, secret.expose()),
-        fingerprint: fingerprint_index(&context.keys.fingerprint_mac, &secret.fingerprint()),
-    });
-    IssuedCredential {
-        credential: record.credential.clone(),
-        secret,
-        secret_attributes: Default::default(),
-    }
+    credential.scope = params.scope.clone();
+    record.versions.push(server);
+    issued_credential(record, minted)
 }

@@ -99,6 +99,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<(String, CredentialId)>, StoreError>;
 
+    /// Credentials with a revoked or expired version whose key at a vendor is not yet retired
+    /// (the durable queue of a shim's pending retirements).
+    async fn due_vendor_retirements(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, CredentialId)>, StoreError>;
+
     /// Deletes stored responses created before `before` (their replay window is over, and they
     /// hold sealed secrets that must not outlive it, REQ-SEC-15). Returns how many went.
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError>;

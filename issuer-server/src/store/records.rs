@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::backends::VendorKey;
+
 use credential_issuer_spec::{
     AuditAction, Credential, CredentialId, CredentialStatus, CredentialType, Grant, Outcome,
     Timestamp, Version,
@@ -30,6 +32,18 @@ pub struct VersionRecord {
     pub secret_mac: [u8; 32],
     /// The keyed hash of the secret's fingerprint (see `minting::fingerprint_index`).
     pub fingerprint: String,
+    /// The vendor's handle on this version's key; `None` for native secrets.
+    pub vendor_key: Option<VendorKey>,
+    /// When the vendor confirmed the key retired; `None` while it may still work there (or for
+    /// native secrets, which stop working when the store says so).
+    pub vendor_retired_at: Option<Timestamp>,
+}
+
+impl VersionRecord {
+    /// Whether this version's key must still be retired at the vendor, given its status.
+    pub fn awaits_vendor_retirement(&self, status: credential_issuer_spec::VersionStatus) -> bool {
+        self.vendor_key.is_some() && self.vendor_retired_at.is_none() && !status.is_valid()
+    }
 }
 
 impl CredentialRecord {

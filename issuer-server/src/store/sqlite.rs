@@ -24,6 +24,7 @@ use super::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
     ExposureRecord, IdempotencyKey, Store, StoreError, StoredResponse, Transaction, VersionRecord,
 };
+use crate::backends::VendorKey;
 use crate::tokens::TokenRecord;
 
 /// The database file inside the data directory.
@@ -116,11 +117,14 @@ fn credential_from_rows(
     for v in version_rows {
         let number: i64 = get(v, "version")?;
         let number = u32::try_from(number).map_err(|_| corrupt("version"))?;
+        let vendor_key = get::<Option<String>>(v, "vendor_key")?
+            .map(|text| from_json::<VendorKey>(&text, "vendor key"))
+            .transpose()?;
         versions.push(Version {
             version: number,
             status: wire_enum::<VersionStatus>(&get::<String>(v, "status")?, "version status")?,
             secret_hint: get(v, "secret_hint")?,
-            key_id: None,
+            key_id: vendor_key.as_ref().map(|key| key.id.clone()),
             created_at: instant(get(v, "created_at")?)?,
             expires_at: optional_instant(get(v, "expires_at")?)?,
             revoked_at: optional_instant(get(v, "revoked_at")?)?,
@@ -131,6 +135,8 @@ fn credential_from_rows(
             scope: from_json(&get::<String>(v, "scope")?, "version scope")?,
             secret_mac: <[u8; 32]>::try_from(mac).map_err(|_| corrupt("secret mac"))?,
             fingerprint: get(v, "fingerprint")?,
+            vendor_key,
+            vendor_retired_at: optional_instant(get(v, "vendor_retired_at")?)?,
         });
     }
     let current: i64 = get(row, "current_version")?;
@@ -438,6 +444,31 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn due_vendor_retirements(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, CredentialId)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT issuer, credential_id AS id FROM versions
+               WHERE vendor_key IS NOT NULL AND vendor_retired_at IS NULL
+                 AND status IN ('revoked', 'expired')
+             LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let id: String = get(row, "id")?;
+                Ok((
+                    get(row, "issuer")?,
+                    CredentialId::from_str(&id).map_err(|_| corrupt("id"))?,
+                ))
+            })
+            .collect()
+    }
+
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {
         let _writer = self.writer.lock().await;
         let done = sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
@@ -541,11 +572,12 @@ impl SqliteTransaction {
             }
             sqlx::query(
                 "INSERT INTO versions (issuer, credential_id, version, status, secret_hint, scope,
-                                       created_at, expires_at, revoked_at, secret_mac, fingerprint)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       created_at, expires_at, revoked_at, secret_mac, fingerprint,
+                                       vendor_key, vendor_retired_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (issuer, credential_id, version) DO UPDATE SET
                    status = excluded.status, scope = excluded.scope, expires_at = excluded.expires_at,
-                   revoked_at = excluded.revoked_at",
+                   revoked_at = excluded.revoked_at, vendor_retired_at = excluded.vendor_retired_at",
             )
             .bind(&record.issuer)
             .bind(record.credential.id.as_str())
@@ -558,6 +590,8 @@ impl SqliteTransaction {
             .bind(millis(wire.revoked_at))
             .bind(&server.secret_mac[..])
             .bind(&server.fingerprint)
+            .bind(server.vendor_key.as_ref().map(to_json).transpose()?)
+            .bind(millis(server.vendor_retired_at))
             .execute(&mut *self.tx)
             .await
             .map_err(query_error)?;

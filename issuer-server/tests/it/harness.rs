@@ -19,6 +19,8 @@ pub(crate) struct TestServer {
     /// A token with every scope and no authority ceiling.
     pub(crate) admin: String,
     pub(crate) state: AppState,
+    /// Every issuer served: `state` first, then each hosted issuer of the configuration.
+    pub(crate) states: Vec<AppState>,
     pub(crate) dir: tempfile::TempDir,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
@@ -78,15 +80,16 @@ impl TestServer {
             ..ServerConfig::default()
         };
         tune(&mut config);
-        let (state, bootstrap) = AppState::open(&config).await.unwrap();
+        let (states, bootstrap) = AppState::open_gateway(&config).await.unwrap();
+        let state = states[0].clone();
         let admin = bootstrap
             .expect("a first start mints a bootstrap token")
             .expose()
             .to_owned();
         let task = tokio::spawn({
-            let state = state.clone();
+            let states = states.clone();
             async move {
-                serve::run(listener, state).await.unwrap();
+                serve::run_gateway(listener, states).await.unwrap();
             }
         });
         let issuer = config.issuer_identifier();
@@ -95,6 +98,7 @@ impl TestServer {
             issuer,
             admin,
             state,
+            states,
             dir,
             client: reqwest::Client::new(),
             task,

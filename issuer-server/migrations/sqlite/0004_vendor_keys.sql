@@ -1,0 +1,8 @@
+-- Shims: each version may have a key at a vendor, which must be retired there (made to stop
+-- working) once the version is revoked or has expired. The queue of pending retirements is the
+-- set of such versions not yet retired, so it survives restarts.
+
+ALTER TABLE versions ADD COLUMN vendor_key TEXT;           -- JSON {id, attributes}; NULL for native secrets
+ALTER TABLE versions ADD COLUMN vendor_retired_at INTEGER; -- when the vendor confirmed; NULL while pending
+CREATE INDEX versions_to_retire ON versions (status)
+    WHERE vendor_key IS NOT NULL AND vendor_retired_at IS NULL;
