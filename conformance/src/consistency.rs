@@ -98,7 +98,8 @@ pub fn bounds(manifest: &Manifest) -> CheckResult {
     Ok(())
 }
 
-/// The claims agree with each other (REQ-MAN-11, REQ-MAN-16, REQ-MAN-18, REQ-AUTH-2).
+/// The claims agree with each other (REQ-MAN-11, REQ-MAN-16, REQ-MAN-18, REQ-MAN-19,
+/// REQ-AUTH-2).
 pub fn claims_agree(manifest: &Manifest) -> CheckResult {
     let claims = |op: Operation| manifest.supports(&op);
     for (flag, value, op) in [
@@ -136,6 +137,19 @@ pub fn claims_agree(manifest: &Manifest) -> CheckResult {
             format!(
                 "`{}` is both a manual step and a supported operation",
                 step.operation
+            )
+        })?;
+    }
+    for limitation in &manifest.limitations {
+        let claimed = manifest.supports(&limitation.operation)
+            || manifest
+                .manual_steps
+                .iter()
+                .any(|step| step.operation == limitation.operation);
+        ensure(!claimed, || {
+            format!(
+                "`{}` is listed in limitations and also claimed",
+                limitation.operation
             )
         })?;
     }

@@ -90,6 +90,28 @@ impl Context {
     }
 
     /// Whether the manifest claims `operation`.
+    /// Why an operation is not claimed, in the issuer's own words where its manifest gives
+    /// them (a limitation's reason, or a manual step) (REQ-MAN-19).
+    pub(crate) fn why_not(&self, operation: &Operation) -> String {
+        let manifest = self.manifest.as_ref();
+        let limitation = manifest.and_then(|m| {
+            m.limitations
+                .iter()
+                .find(|l| &l.operation == operation)
+                .map(|l| l.reason.clone())
+        });
+        let manual = manifest.and_then(|m| {
+            m.manual_steps
+                .iter()
+                .find(|s| &s.operation == operation)
+                .map(|s| format!("a manual step at {}", s.console_url))
+        });
+        match limitation.or(manual) {
+            Some(reason) => format!("the manifest does not claim `{operation}`: {reason}"),
+            None => format!("the manifest does not claim `{operation}`"),
+        }
+    }
+
     pub(crate) fn claims(&self, operation: &Operation) -> bool {
         self.manifest
             .as_ref()

@@ -44,9 +44,7 @@ impl Recorder {
                 "no usable manifest (see the discovery checks)",
             ))
         } else if let Some(missing) = meta.needs.iter().find(|op| !ctx.claims(op)) {
-            Err(Verdict::skip(format!(
-                "the manifest does not claim `{missing}`"
-            )))
+            Err(Verdict::skip(ctx.why_not(missing)))
         } else if (meta.mutating || !meta.needs.is_empty()) && ctx.config.token.is_none() {
             Err(Verdict::skip("needs a token (--token)"))
         } else {

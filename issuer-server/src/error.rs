@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
 use credential_issuer_spec::{Problem, ProblemType};
 
-use crate::http::request_id;
 use crate::backends::BackendError;
+use crate::http::request_id;
 use crate::lifecycle::LifecycleError;
 
 /// Everything a request can fail with.

@@ -126,13 +126,15 @@ impl AdminCredentials {
 
     /// The credential named `name`, or an error naming what is missing.
     pub fn require(&self, name: &str) -> Result<&Secret, GatewayError> {
-        self.values.get(name).ok_or_else(|| GatewayError::Credential {
-            path: self.path.clone(),
-            name: name.to_owned(),
-            message: "not configured: give it in [issuers.credentials] or store it with \
+        self.values
+            .get(name)
+            .ok_or_else(|| GatewayError::Credential {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                message: "not configured: give it in [issuers.credentials] or store it with \
                       `vendor-credential set`"
-                .to_owned(),
-        })
+                    .to_owned(),
+            })
     }
 
     /// The credential named `name`, if given.
@@ -174,8 +176,9 @@ impl AdminCredentials {
         }
         for (name, source) in &hosted.credentials {
             let value = match source {
-                CredentialSource::Env(variable) => std::env::var(variable)
-                    .map_err(|_| fail(name, format!("environment variable {variable} is not set")))?,
+                CredentialSource::Env(variable) => std::env::var(variable).map_err(|_| {
+                    fail(name, format!("environment variable {variable} is not set"))
+                })?,
                 CredentialSource::File(file) => std::fs::read_to_string(file)
                     .map_err(|e| fail(name, format!("{}: {e}", file.display())))?
                     .trim_end_matches(['\n', '\r'])
@@ -208,10 +211,7 @@ impl HostedIssuer {
     }
 
     /// Builds the backend.
-    pub fn backend(
-        &self,
-        admin: &AdminCredentials,
-    ) -> Result<Arc<dyn Backend>, GatewayError> {
+    pub fn backend(&self, admin: &AdminCredentials) -> Result<Arc<dyn Backend>, GatewayError> {
         crate::backends::registry::build(self, admin)
     }
 }

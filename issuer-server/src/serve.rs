@@ -20,18 +20,27 @@ pub async fn run(listener: TcpListener, state: AppState) -> std::io::Result<()> 
 /// each issuer's time-driven transitions and its vendor retirements in the background.
 pub async fn run_gateway(listener: TcpListener, states: Vec<AppState>) -> std::io::Result<()> {
     let contexts: Vec<_> = states.iter().map(|s| s.context().clone()).collect();
-    let sweeper = tokio::spawn(async move {
+    // Stopped when this future ends or is dropped, so no sweep outlives its server.
+    let _sweeper = AbortOnDrop(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             ticker.tick().await;
             sweep(&contexts).await;
         }
-    });
-    let result = axum::serve(listener, crate::gateway_app(states))
+    }));
+    axum::serve(listener, crate::gateway_app(states))
         .with_graceful_shutdown(shutdown_signal())
-        .await;
-    sweeper.abort();
-    result
+        .await
+}
+
+/// A background task that ends with its owner.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// One pass of the background work. Each step logs its failure and is tried again at the next

@@ -8,15 +8,15 @@ use credential_issuer_spec::{ApiScope, IssuerId, Secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::ServerConfig;
-use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
 use crate::gateway::{AdminCredentials, GatewayError};
+use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
 use crate::keys::{ServerKeys, write_private};
-use crate::vault::Vault;
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
 use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
 use crate::store::{Store, StoreError};
 use crate::tokens::mint_token;
+use crate::vault::Vault;
 use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
 
 /// The file the bootstrap token is written to on first start.

@@ -49,7 +49,13 @@ pub(crate) const BOUNDS: Meta = Meta {
 pub(crate) const CLAIMS: Meta = Meta {
     id: "DOC-05",
     group: G,
-    requirements: &["REQ-MAN-11", "REQ-MAN-16", "REQ-MAN-18", "REQ-AUTH-2"],
+    requirements: &[
+        "REQ-MAN-11",
+        "REQ-MAN-16",
+        "REQ-MAN-18",
+        "REQ-MAN-19",
+        "REQ-AUTH-2",
+    ],
     title: "flags, operations and manual steps agree",
     mutating: false,
     needs: &[],

@@ -141,6 +141,11 @@ pub(crate) async fn create(
     if let Some(secret) = issued["secret"].as_str() {
         ctx.remember_secret(secret);
     }
+    if let Some(parts) = issued["secret_attributes"].as_object() {
+        for part in parts.values().filter_map(|v| v.as_str()) {
+            ctx.remember_secret(part);
+        }
+    }
     let id = issued["id"]
         .as_str()
         .ok_or_else(|| Verdict::fail("the issued credential has no id"))?

@@ -29,6 +29,7 @@ const LEAKS: Meta = Meta {
         "REQ-ERR-16",
         "REQ-AUD-4",
         "REQ-STATE-1",
+        "REQ-STATE-14",
     ],
     title: "secrets issued in this run appear in no list, get, audit event or error",
     mutating: true,
@@ -205,6 +206,9 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         }
         let secrets = ctx.secrets.clone();
         for (place, body) in bodies {
+            ensure(!body.contains("\"secret_attributes\""), || {
+                format!("secret_attributes appears in {place}")
+            })?;
             for known in &secrets {
                 ensure(!body.contains(known.as_str()), || {
                     format!("a secret issued in this run appears in {place}")

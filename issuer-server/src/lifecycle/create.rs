@@ -40,9 +40,11 @@ pub async fn create(
         }
         let now = Timestamp::now();
         let id = new_credential_id();
-        let ttl = request
-            .expires_in
-            .or(context.issuer.expiry.as_ref().and_then(|e| e.default_ttl_seconds));
+        let ttl = request.expires_in.or(context
+            .issuer
+            .expiry
+            .as_ref()
+            .and_then(|e| e.default_ttl_seconds));
         let minted = mint(
             context,
             Mint {
@@ -56,7 +58,17 @@ pub async fn create(
         )
         .await?;
         let key = minted.key.clone();
-        let saved = save(context, call, &request, idempotency.as_ref(), id, minted, ttl, now).await;
+        let saved = save(
+            context,
+            call,
+            &request,
+            idempotency.as_ref(),
+            id,
+            minted,
+            ttl,
+            now,
+        )
+        .await;
         if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
             discard(context, key.as_ref()).await;
         }

@@ -34,8 +34,8 @@ pub use read::{get, list};
 pub use requests::{
     approve, collect, create_request, deny, expire_requests, get_request, list_requests,
 };
-pub use revoke::revoke;
 pub use retirement::retire_due;
+pub use revoke::revoke;
 pub use rotate::rotate;
 
 use crate::issuer::IssuerProfile;

@@ -123,7 +123,17 @@ pub async fn rotate(
                 scope,
                 expected,
             };
-            let saved = save(context, call, id, &request, if_match, idempotency.as_ref(), params, minted).await;
+            let saved = save(
+                context,
+                call,
+                id,
+                &request,
+                if_match,
+                idempotency.as_ref(),
+                params,
+                minted,
+            )
+            .await;
             if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
                 discard(context, new_key.as_ref()).await;
             }
@@ -333,7 +343,11 @@ fn apply(
     };
     let credential = &mut record.credential;
     let lifetime_end = credential.expires_at;
-    for (version, server) in credential.versions.iter_mut().zip(record.versions.iter_mut()) {
+    for (version, server) in credential
+        .versions
+        .iter_mut()
+        .zip(record.versions.iter_mut())
+    {
         let was = version.status;
         if let Ok(next) = transition(was, event) {
             version.status = next;
@@ -361,7 +375,14 @@ fn apply(
     }
     let number = credential.current_version + 1;
     let expires_at = minted.expires_at.or(lifetime_end);
-    let (version, server) = version(context, number, params.scope.clone(), &minted, now, expires_at);
+    let (version, server) = version(
+        context,
+        number,
+        params.scope.clone(),
+        &minted,
+        now,
+        expires_at,
+    );
     credential.versions.push(version);
     credential.current_version = number;
     credential.scope = params.scope.clone();

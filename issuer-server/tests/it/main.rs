@@ -12,6 +12,7 @@ mod crash;
 mod credentials;
 mod discovery;
 mod errors;
+mod gateway;
 mod harness;
 mod requests;
 mod secrets;

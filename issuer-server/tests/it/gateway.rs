@@ -1,0 +1,397 @@
+//! The gateway and the backend boundary: several issuers on one server, each at its own path;
+//! a backend with keys of its own (a vendor's key store, as in `examples/custom_backend.rs`)
+//! whose keys are retired when versions end, durably, across a restart; operations a backend
+//! cannot do are not claimed and are answered 501.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use credential_issuer_server::backends::native::NativeBackend;
+use credential_issuer_server::backends::{
+    Backend, BackendError, Capabilities, IssueRequest, Issued, VendorKey,
+};
+use credential_issuer_server::gateway::HostedIssuer;
+use credential_issuer_server::issuer::{IssuerProfile, default_permission_schema};
+use credential_issuer_server::keys::ServerKeys;
+use credential_issuer_server::signing::{SigningAlgorithm, SigningKeys};
+use credential_issuer_server::store::sqlite::SqliteStore;
+use credential_issuer_server::tokens::mint_token;
+use credential_issuer_server::{AppState, serve};
+use credential_issuer_spec::{
+    ApiScope, ExpiryPolicy, IssuerId, Limitation, NativeSecretFormat, Operation, RotationMode,
+    RotationPolicy, Secret,
+};
+use serde_json::{Value, json};
+
+use crate::harness::{TestServer, assert_schema};
+
+#[tokio::test]
+async fn a_hosted_issuer_has_its_own_path_manifest_credentials_and_audit_log() {
+    let server = TestServer::start_with(|config| {
+        config.issuers = vec![HostedIssuer {
+            path: "second".into(),
+            backend: "native".into(),
+            settings: toml::from_str("secret_prefix = \"cis_\"").unwrap(),
+            credentials: BTreeMap::new(),
+        }];
+    })
+    .await;
+    assert_eq!(server.states.len(), 2);
+    let second = format!("{}/second", server.issuer);
+    // REQ-DISC-2: the well-known suffix goes between the host and the issuer's path.
+    let manifest = server
+        .get(&format!(
+            "{}/.well-known/credential-issuer/second",
+            server.issuer
+        ))
+        .await
+        .json();
+    assert_schema("manifest", &manifest);
+    assert_eq!(manifest["issuer"], second);
+    assert_eq!(
+        manifest["credential_issuer_endpoint"],
+        format!("{second}/credential-issuer")
+    );
+    assert_eq!(manifest["secret_formats"][0]["prefix"], "cis_");
+    let native = server
+        .get(&format!("{}/.well-known/credential-issuer", server.issuer))
+        .await
+        .json();
+    assert_eq!(native["issuer"], server.issuer);
+
+    let created = server
+        .post(
+            &format!("{second}/credential-issuer/credentials"),
+            &json!({"type": "api_key", "name": "hosted", "scope": [{"permission": "events:read"}]}),
+        )
+        .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+    let created = created.json();
+    let secret = created["secret"].as_str().unwrap();
+    assert!(secret.starts_with("cis_"));
+    // The native issuer neither lists nor recognises the hosted issuer's credential.
+    let listed = server.get("/credentials").await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+    assert_eq!(server.introspect(secret).await, json!({"active": false}));
+    let at_second = server
+        .post(
+            &format!("{second}/credential-issuer/credentials/introspect"),
+            &json!({ "secret": secret }),
+        )
+        .await
+        .json();
+    assert_eq!(at_second["active"], true);
+    // Each issuer has its own audit chain, starting at 1.
+    let log = server
+        .get(&format!("{second}/credential-issuer/audit"))
+        .await
+        .json();
+    assert_eq!(log["items"][0]["seq"], 1);
+    assert_eq!(log["items"][0]["action"], "credential.create");
+}
+
+/// A vendor's key store behind the protocol: key id -> accepted by the vendor's API.
+#[derive(Debug)]
+struct KeyStore {
+    active: Mutex<BTreeMap<String, bool>>,
+    fail_retire: AtomicBool,
+    capabilities: Capabilities,
+}
+
+impl KeyStore {
+    fn new(edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
+        let native = NativeBackend::new(NativeSecretFormat::new("cik_").unwrap(), 1, 86_400);
+        let mut capabilities = native.capabilities().clone();
+        capabilities.secret_formats.clear();
+        edit(&mut capabilities);
+        Arc::new(Self {
+            active: Mutex::default(),
+            fail_retire: AtomicBool::new(false),
+            capabilities,
+        })
+    }
+
+    fn active_keys(&self) -> Vec<String> {
+        let keys = self.active.lock().unwrap();
+        keys.iter()
+            .filter(|(_, a)| **a)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Backend for KeyStore {
+    fn kind(&self) -> &'static str {
+        "test-key-store"
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+    async fn issue(&self, _request: IssueRequest<'_>) -> Result<Issued, BackendError> {
+        let id = format!("key_{}", uuid::Uuid::new_v4().simple());
+        self.active.lock().unwrap().insert(id.clone(), true);
+        let secret = Secret::new(format!("vendor_{}", uuid::Uuid::new_v4().simple()));
+        Ok(Issued {
+            key: Some(VendorKey::new(id)),
+            ..Issued::secret(secret)
+        })
+    }
+    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+        if self.fail_retire.load(Ordering::SeqCst) {
+            return Err(BackendError::Unavailable("HTTP 503 from the vendor".into()));
+        }
+        self.active.lock().unwrap().insert(key.id.clone(), false);
+        Ok(())
+    }
+}
+
+/// A server on `dir` hosting one issuer backed by `backend`, and an admin token.
+struct Hosted {
+    endpoint: String,
+    token: String,
+    client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Hosted {
+    async fn start(dir: &std::path::Path, backend: Arc<KeyStore>, token: Option<String>) -> Self {
+        let store = Arc::new(SqliteStore::open(&dir.join("issuer.db")).await.unwrap());
+        let (keys, _) = ServerKeys::load_or_create(dir).unwrap();
+        let signing = SigningKeys::load_or_create(dir, SigningAlgorithm::EdDsa).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // The same identifier across restarts (the port changes; routing uses only the path).
+        let id = IssuerId::parse("http://127.0.0.1/vendor").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let rotation = RotationPolicy {
+            modes: vec![RotationMode::Overlap, RotationMode::Immediate],
+            default_grace_period_seconds: 60,
+            max_grace_period_seconds: 3600,
+            max_active_versions: 2,
+        };
+        let expiry = ExpiryPolicy {
+            min_ttl_seconds: 1,
+            max_ttl_seconds: 86_400,
+            default_ttl_seconds: None,
+        };
+        let schema = default_permission_schema(&id);
+        let profile = IssuerProfile::new(id.clone(), schema, backend, rotation, expiry).unwrap();
+        let token = match token {
+            Some(token) => token,
+            None => {
+                let minted = mint_token(&keys.token_mac, "t", ApiScope::ALL.into(), None);
+                credential_issuer_server::store::Store::insert_token(&*store, &minted.record)
+                    .await
+                    .unwrap();
+                minted.token.expose().to_owned()
+            }
+        };
+        let state = AppState::new(store, keys, signing, profile).unwrap();
+        let task = tokio::spawn(async move {
+            serve::run_gateway(listener, vec![state]).await.unwrap();
+        });
+        Self {
+            endpoint: format!("http://{addr}/vendor/credential-issuer"),
+            token,
+            client: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.endpoint))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn create(&self) -> Value {
+        let body =
+            json!({"type": "api_key", "name": "k", "scope": [{"permission": "events:read"}]});
+        let (status, created) = self
+            .call(reqwest::Method::POST, "/credentials", Some(body))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created
+    }
+
+    async fn actions(&self) -> Vec<String> {
+        let (_, page) = self
+            .call(reqwest::Method::GET, "/audit?limit=200", None)
+            .await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for Hosted {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn an_overlap_retires_the_old_vendor_key_when_its_grace_ends_even_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = KeyStore::new(|_| {});
+    let server = Hosted::start(dir.path(), vendor.clone(), None).await;
+    let created = server.create().await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["versions"][0]["key_id"], vendor.active_keys()[0]);
+    let body = json!({"mode": "overlap", "grace_period_seconds": 2});
+    let (status, rotated) = server
+        .call(
+            reqwest::Method::POST,
+            &format!("/credentials/{id}/rotate"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_key = rotated["versions"][1]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // REQ-STATE-12: both keys work at the vendor during the overlap.
+    assert_eq!(vendor.active_keys().len(), 2);
+    // The server stops before the grace period ends, and stays down past it.
+    let token = server.token.clone();
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        vendor.active_keys().len(),
+        2,
+        "nobody retired it while down"
+    );
+    // A restarted server finds the pending retirement in the store and carries it out.
+    let server = Hosted::start(dir.path(), vendor.clone(), Some(token)).await;
+    eventually("the old key is retired at the vendor", || {
+        vendor.active_keys() == vec![new_key.clone()]
+    })
+    .await;
+    let mut actions = Vec::new();
+    for _ in 0..50 {
+        actions = server.actions().await;
+        if actions.iter().any(|a| a == "version.retire") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        actions,
+        [
+            "credential.create",
+            "credential.rotate",
+            "version.expire",
+            "version.retire"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn revoke_and_immediate_rotation_retire_vendor_keys_before_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = KeyStore::new(|_| {});
+    let server = Hosted::start(dir.path(), vendor.clone(), None).await;
+    let created = server.create().await;
+    let id = created["id"].as_str().unwrap();
+    let body = json!({"mode": "immediate"});
+    let path = format!("/credentials/{id}/rotate");
+    let (status, rotated) = server.call(reqwest::Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 200, "{rotated}");
+    // REQ-ROT-7: the old key no longer works when the answer arrives.
+    let current = rotated["versions"][1]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(vendor.active_keys(), vec![current]);
+
+    // A vendor outage during revoke: 502, and nothing changed (REQ-REV-6).
+    vendor.fail_retire.store(true, Ordering::SeqCst);
+    let revoke = format!("/credentials/{id}/revoke");
+    let (status, problem) = server
+        .call(reqwest::Method::POST, &revoke, Some(json!({})))
+        .await;
+    assert_eq!(status, 502, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "urn:credential-issuer:problem:upstream-unavailable"
+    );
+    let (_, credential) = server
+        .call(reqwest::Method::GET, &format!("/credentials/{id}"), None)
+        .await;
+    assert_eq!(credential["status"], "active");
+    assert_eq!(vendor.active_keys().len(), 1);
+
+    vendor.fail_retire.store(false, Ordering::SeqCst);
+    let (status, revoked) = server
+        .call(reqwest::Method::POST, &revoke, Some(json!({})))
+        .await;
+    assert_eq!(status, 200, "{revoked}");
+    assert!(vendor.active_keys().is_empty());
+}
+
+#[tokio::test]
+async fn operations_a_backend_cannot_do_are_not_claimed_and_answer_501() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = KeyStore::new(|capabilities| {
+        capabilities
+            .operations
+            .retain(|op| *op != Operation::Rotate);
+        capabilities.rotation_modes.clear();
+        capabilities.limitations = vec![Limitation {
+            operation: Operation::Rotate,
+            reason: "the vendor has no rotation API".into(),
+        }];
+    });
+    let server = Hosted::start(dir.path(), vendor, None).await;
+    let manifest_url = server.endpoint.replace(
+        "/vendor/credential-issuer",
+        "/.well-known/credential-issuer/vendor",
+    );
+    let manifest: Value = reqwest::get(manifest_url)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_schema("manifest", &manifest);
+    // REQ-MAN-16, REQ-MAN-19: not claimed, and said why.
+    assert_eq!(manifest["supports_rotation"], false);
+    assert!(manifest.get("rotation").is_none());
+    assert_eq!(manifest["limitations"][0]["operation"], "rotate");
+    let created = server.create().await;
+    let path = format!("/credentials/{}/rotate", created["id"].as_str().unwrap());
+    let (status, problem) = server
+        .call(reqwest::Method::POST, &path, Some(json!({})))
+        .await;
+    // REQ-ERR-20
+    assert_eq!(status, 501, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "urn:credential-issuer:problem:operation-not-supported"
+    );
+}
