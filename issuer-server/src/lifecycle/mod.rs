@@ -2,6 +2,7 @@
 //! [`Context`], the [`Call`] (who asks, under which request id) and a spec request, and returns
 //! a spec response or a [`LifecycleError`]. `crate::error` maps those to problem+json.
 
+mod adoption;
 mod audit_log;
 mod body;
 mod checkpoint;

@@ -52,6 +52,9 @@ pub async fn list(
             )));
         }
     }
+    if query.cursor.is_none() {
+        super::adoption::adopt_listed(context, call).await?;
+    }
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     let now = Timestamp::now();
     let filter = CredentialFilter {

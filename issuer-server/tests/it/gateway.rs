@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use credential_issuer_server::backends::native::NativeBackend;
 use credential_issuer_server::backends::{
-    Backend, BackendError, Capabilities, IssueRequest, Issued, VendorKey,
+    Backend, BackendError, Capabilities, IssueRequest, Issued, ListedKey, VendorKey,
 };
 use credential_issuer_server::gateway::HostedIssuer;
 use credential_issuer_server::issuer::{IssuerProfile, default_permission_schema};
@@ -139,6 +139,19 @@ impl Backend for KeyStore {
             key: Some(VendorKey::new(id)),
             ..Issued::secret(secret)
         })
+    }
+    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+        let keys = self.active.lock().unwrap();
+        Ok(keys
+            .iter()
+            .map(|(id, active)| ListedKey {
+                key: VendorKey::new(id.clone()),
+                active: *active,
+                name: Some(format!("console key {id}")),
+                created_at: None,
+                hint: Some("vendor_…".into()),
+            })
+            .collect())
     }
     async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
         if self.fail_retire.load(Ordering::SeqCst) {
@@ -394,4 +407,44 @@ async fn operations_a_backend_cannot_do_are_not_claimed_and_answer_501() {
         problem["type"],
         "urn:credential-issuer:problem:operation-not-supported"
     );
+}
+
+#[tokio::test]
+async fn keys_made_in_the_vendors_console_are_adopted_by_list_and_can_be_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = KeyStore::new(|_| {});
+    let server = Hosted::start(dir.path(), vendor.clone(), None).await;
+    let minted = server.create().await;
+    // A person makes a key in the vendor's console; the shim has never seen it.
+    vendor
+        .active
+        .lock()
+        .unwrap()
+        .insert("key_console".into(), true);
+    let (status, page) = server
+        .call(reqwest::Method::GET, "/credentials", None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{page}");
+    // REQ-LIST-7
+    let adopted = items.iter().find(|c| c["id"] != minted["id"]).unwrap();
+    assert_eq!(adopted["versions"][0]["key_id"], "key_console");
+    assert_eq!(adopted["metadata"]["source"], "vendor");
+    let (_, log) = server.call(reqwest::Method::GET, "/audit", None).await;
+    let adoption = &log["items"][1];
+    assert_eq!(adoption["action"], "credential.create");
+    assert_eq!(adoption["details"]["adopted"], true);
+    // A second list adopts nothing more.
+    let (_, again) = server
+        .call(reqwest::Method::GET, "/credentials", None)
+        .await;
+    assert_eq!(again["items"].as_array().unwrap().len(), 2);
+    // Revoking the adopted credential retires the console key at the vendor.
+    let path = format!("/credentials/{}/revoke", adopted["id"].as_str().unwrap());
+    let (status, _) = server
+        .call(reqwest::Method::POST, &path, Some(json!({})))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!vendor.active_keys().contains(&"key_console".to_owned()));
 }
