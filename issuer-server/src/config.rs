@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub signing_alg: crate::signing::SigningAlgorithm,
     /// Agent access requests, when offered.
     pub access_requests: Option<crate::policy::AccessPolicy>,
+    /// The store: SQLite in `data_dir` unless a database URL names another.
+    pub database: crate::store::StoreSettings,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +70,7 @@ impl Default for ServerConfig {
             default_ttl_seconds: None,
             signing_alg: crate::signing::SigningAlgorithm::EdDsa,
             access_requests: None,
+            database: crate::store::StoreSettings::default(),
         }
     }
 }
@@ -133,6 +136,12 @@ pub struct ConfigFile {
     pub signing_alg: Option<crate::signing::SigningAlgorithm>,
     /// See [`ServerConfig::access_requests`].
     pub access_requests: Option<crate::policy::AccessPolicy>,
+    /// The database, e.g. `postgres://issuer@db.internal/issuer`; see [`ServerConfig::database`].
+    pub database_url: Option<crate::store::DatabaseUrl>,
+    /// See [`crate::store::postgres::PoolSettings::max_connections`].
+    pub database_max_connections: Option<u32>,
+    /// See [`crate::store::postgres::PoolSettings::statement_timeout`], in milliseconds.
+    pub database_statement_timeout_ms: Option<u64>,
 }
 
 /// Why the configuration file cannot be used.

@@ -12,7 +12,6 @@ use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema};
 use crate::keys::{ServerKeys, write_private};
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
-use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
 use crate::store::{Store, StoreError};
 use crate::tokens::mint_token;
 use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
@@ -119,7 +118,7 @@ impl AppState {
     pub async fn open(config: &ServerConfig) -> Result<(Self, Option<Secret>), StartupError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
-        let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE)).await?;
+        let store = crate::store::open(&config.database, &config.data_dir).await?;
         let issuer_id = IssuerId::parse(&config.issuer_identifier())?;
         let permissions = match &config.permission_schema {
             Some(path) => {
@@ -153,7 +152,7 @@ impl AppState {
         };
         let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
         Ok((
-            Self::new(Arc::new(store), keys, signing, profile)?,
+            Self::new(store, keys, signing, profile)?,
             bootstrap,
         ))
     }
