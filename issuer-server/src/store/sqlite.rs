@@ -31,6 +31,10 @@ pub const DATABASE_FILE: &str = "issuer.db";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// sqlx cannot lock an SQLite database while it migrates it, so stores opened at once in this
+/// process take turns (found by the store contract's concurrent-open case).
+static MIGRATING: Mutex<()> = Mutex::const_new(());
+
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -53,7 +57,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        MIGRATOR.run(&pool).await.map_err(backend)?;
+        {
+            let _turn = MIGRATING.lock().await;
+            MIGRATOR.run(&pool).await.map_err(backend)?;
+        }
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
