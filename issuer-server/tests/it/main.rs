@@ -14,6 +14,7 @@ mod discovery;
 mod errors;
 mod harness;
 mod postgres;
+mod replicas;
 mod requests;
 mod secrets;
 mod store_contract;
