@@ -14,6 +14,7 @@ mod discovery;
 mod errors;
 mod harness;
 mod postgres;
+mod readiness;
 mod replicas;
 mod requests;
 mod secrets;

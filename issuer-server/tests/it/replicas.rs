@@ -389,3 +389,78 @@ async fn grace_periods_end_once_across_replicas() {
         assert_eq!(expiries, 1, "{id}: the end of its grace period recorded once");
     }
 }
+
+/// Without the lease's help: sweeps racing on one store (so all of them hold the lease) still
+/// record each ended grace period once, because each re-reads the credential locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_sweeps_record_each_transition_once() {
+    let Some(database) = TestDatabase::create().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = credential_issuer_server::config::ServerConfig {
+        addr: listener.local_addr().unwrap(),
+        data_dir: dir.path().join("data"),
+        ..Default::default()
+    };
+    config.database.url = Some(database.url());
+    let (state, token) = credential_issuer_server::AppState::open(&config).await.unwrap();
+    let token = token.unwrap().expose().to_owned();
+    let context = state.context().clone();
+    // Served without the background sweeper: the sweeps below are the only ones.
+    let server = tokio::spawn(async move {
+        axum::serve(listener, credential_issuer_server::app(state)).await
+    });
+    let endpoint = format!("http://{}/credential-issuer", config.addr);
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        let created: Value = client
+            .post(format!("{endpoint}/credentials"))
+            .bearer_auth(&token)
+            .json(&json!({ "type": "api_key", "name": format!("r{n}"), "scope": [{ "permission": "events:read" }] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let rotated = client
+            .post(format!("{endpoint}/credentials/{id}/rotate"))
+            .bearer_auth(&token)
+            .json(&json!({ "mode": "overlap", "grace_period_seconds": 1 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rotated.status(), 200);
+        ids.push(id);
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let sweeps: Vec<_> = (0..8)
+        .map(|_| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                credential_issuer_server::lifecycle::expiry::sweep(&context).await
+            })
+        })
+        .collect();
+    let mut changed = 0;
+    for sweep in sweeps {
+        // A sweep that waited for another one on a credential finds nothing left to do there.
+        changed += sweep.await.unwrap().unwrap();
+    }
+    assert_eq!(changed, ids.len(), "each credential changed by one sweep");
+    let events = context
+        .store
+        .audit_events(context.issuer.id.as_str(), &credential_issuer_server::store::AuditQuery {
+            credential_id: None,
+            after_seq: 0,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    assert_one_line(&events);
+    let expiries = events.iter().filter(|e| e.action == AuditAction::VersionExpire).count();
+    assert_eq!(expiries, ids.len(), "each ended grace period recorded once");
+    server.abort();
+}

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use credential_issuer_server::store::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
@@ -103,6 +104,7 @@ contract!(
     audit_events_link_into_one_chain,
     concurrent_appends_form_one_line,
     concurrent_changes_of_one_credential_serialise,
+    a_change_that_keeps_the_version_is_made_once,
     one_idempotency_key_is_answered_once,
     access_requests_change_only_from_the_expected_status,
     due_work_is_found,
@@ -525,4 +527,46 @@ async fn stores_opened_at_once_on_one_location_agree(fixture: Fixture) {
     for store in &stores {
         assert!(store.credential(ISSUER, &id(1)).await.unwrap().is_some());
     }
+}
+
+/// REQ-AUD-5 under concurrency: transactions racing to record a time-driven transition (which
+/// does not move the version on, so the compare-and-set alone cannot tell them apart) record it
+/// once: each reads the credential as of the transactions it waited for.
+async fn a_change_that_keeps_the_version_is_made_once(fixture: Fixture) {
+    let store = fixture.open().await;
+    let record = credential(1, json!({}));
+    insert(&*store, &record).await;
+    let past = Timestamp::from_unix_millis(Timestamp::now().unix_millis() - 1).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.save_credential(&rotated(&record, Some(past)), 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                // Read at the same moment where the store lets transactions overlap (a store
+                // with one writer at a time never gets all of them here).
+                let _ = tokio::time::timeout(Duration::from_millis(300), barrier.wait()).await;
+                let mut record = tx.credential(ISSUER, &id(1)).await.unwrap().unwrap();
+                let previous = &mut record.credential.versions[0];
+                if previous.status != VersionStatus::Previous {
+                    return false;
+                }
+                previous.status = VersionStatus::Expired;
+                let expected = record.credential.current_version;
+                tx.save_credential(&record, expected).await.unwrap();
+                tx.append_audit(ISSUER, entry(AuditAction::VersionExpire, Some(id(1)))).await.unwrap();
+                tx.commit().await.unwrap();
+                true
+            })
+        })
+        .collect();
+    let mut recorded = 0;
+    for task in tasks {
+        recorded += u32::from(task.await.unwrap());
+    }
+    assert_eq!(recorded, 1, "the transition was made once");
+    assert_eq!(whole_log(&*store).await.len(), 1);
 }
