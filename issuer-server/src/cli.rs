@@ -22,7 +22,12 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     /// The database: postgres://user@host/db for PostgreSQL (replicas share it), or
     /// sqlite://path [default: SQLite in the data directory].
-    #[arg(long, global = true, env = "CREDENTIAL_ISSUER_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CREDENTIAL_ISSUER_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<crate::store::DatabaseUrl>,
     /// What to do.
     #[command(subcommand)]

@@ -151,10 +151,7 @@ impl AppState {
             None
         };
         let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
-        Ok((
-            Self::new(store, keys, signing, profile)?,
-            bootstrap,
-        ))
+        Ok((Self::new(store, keys, signing, profile)?, bootstrap))
     }
 
     /// The lifecycle context.

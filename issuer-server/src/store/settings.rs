@@ -151,7 +151,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let shown = format!("{url} {url:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("postgres://app:***@db.internal:5432/issuer"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:***@db.internal:5432/issuer"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -168,6 +171,9 @@ mod tests {
             "mysql://localhost/x".parse::<DatabaseUrl>(),
             Err(DatabaseUrlError::UnsupportedScheme("mysql".into()))
         );
-        assert_eq!("nope".parse::<DatabaseUrl>(), Err(DatabaseUrlError::NotAUrl));
+        assert_eq!(
+            "nope".parse::<DatabaseUrl>(),
+            Err(DatabaseUrlError::NotAUrl)
+        );
     }
 }

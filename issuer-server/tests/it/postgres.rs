@@ -49,9 +49,9 @@ impl TestDatabase {
                 eprintln!("skipped: no PostgreSQL at {shown} ({error})");
                 return None;
             }
-            Err(error) => panic!(
-                "CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 but no PostgreSQL at {shown}: {error}"
-            ),
+            Err(error) => {
+                panic!("CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 but no PostgreSQL at {shown}: {error}")
+            }
         };
         let name = format!("ci_{}", uuid::Uuid::new_v4().simple());
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -90,7 +90,9 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                let mut admin = PgConnection::connect(&base).await.map_err(std::io::Error::other)?;
+                let mut admin = PgConnection::connect(&base)
+                    .await
+                    .map_err(std::io::Error::other)?;
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                 )))

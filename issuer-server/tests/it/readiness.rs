@@ -63,7 +63,9 @@ async fn wait_for(client: &reqwest::Client, url: &str, want: u16) -> (u16, Optio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_fails_while_postgresql_is_unreachable() {
-    let Some(database) = TestDatabase::create().await else { return };
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
     let direct = url::Url::parse(&database.url_text()).unwrap();
     let upstream: SocketAddr = format!(
         "{}:{}",
@@ -99,8 +101,15 @@ async fn readyz_fails_while_postgresql_is_unreachable() {
     let (code, kind) = wait_for(&client, &ready, 503).await;
     assert_eq!(code, 503, "readyz while the database is unreachable");
     assert_eq!(kind.as_deref(), Some("application/problem+json"));
-    assert!(started.elapsed() < Duration::from_secs(10), "readyz gives up quickly");
-    assert_eq!(status(&client, &live).await.0, 200, "the process itself is alive");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "readyz gives up quickly"
+    );
+    assert_eq!(
+        status(&client, &live).await.0,
+        200,
+        "the process itself is alive"
+    );
 
     // The database comes back (on the same address): the server is ready again.
     let relay = Relay::start(TcpListener::bind(relay_addr).await.unwrap(), upstream).await;

@@ -49,7 +49,13 @@ impl Replica {
             .open(log)
             .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"))
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--public-url", PUBLIC_URL])
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--public-url",
+                PUBLIC_URL,
+            ])
             .arg("--data-dir")
             .arg(data_dir)
             .env("CREDENTIAL_ISSUER_DATABASE_URL", url)
@@ -122,14 +128,25 @@ impl Pair {
             .pool_max_idle_per_host(64)
             .build()
             .unwrap();
-        Some(Self { a, b, token, client, _dir: dir, database })
+        Some(Self {
+            a,
+            b,
+            token,
+            client,
+            _dir: dir,
+            database,
+        })
     }
 
     pub(crate) fn replicas(&self) -> [&Replica; 2] {
         [&self.a, &self.b]
     }
 
-    pub(crate) async fn create(&self, on: &Replica, name: &str) -> reqwest::Result<reqwest::Response> {
+    pub(crate) async fn create(
+        &self,
+        on: &Replica,
+        name: &str,
+    ) -> reqwest::Result<reqwest::Response> {
         let body = json!({ "type": "api_key", "name": name,
                            "scope": [{ "permission": "events:read" }] });
         self.client
@@ -157,7 +174,9 @@ impl Pair {
         let mut events: Vec<AuditEvent> = Vec::new();
         loop {
             let after = events.last().map_or(0, |e| e.seq);
-            let page = self.get(on, &format!("/audit?after_seq={after}&limit=200")).await;
+            let page = self
+                .get(on, &format!("/audit?after_seq={after}&limit=200"))
+                .await;
             let items: Vec<AuditEvent> = serde_json::from_value(page["items"].clone()).unwrap();
             if items.is_empty() {
                 return events;
@@ -171,7 +190,11 @@ impl Pair {
 /// (REQ-AUD-11), whichever replica wrote each event.
 fn assert_one_line(events: &[AuditEvent]) {
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>(), "gaps or duplicates in seq");
+    assert_eq!(
+        seqs,
+        (1..=events.len() as u64).collect::<Vec<_>>(),
+        "gaps or duplicates in seq"
+    );
     verify_chain(events, 0, GENESIS_HASH).expect("the chain verifies");
 }
 
@@ -193,7 +216,9 @@ async fn rotate(pair: &Pair, on: &Replica, id: &str, if_match: Option<u32>) -> (
 /// fired at once at both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_serialise_200_concurrent_rotations() {
-    let Some(pair) = Pair::start().await else { return };
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
     let mut ids = Vec::new();
     for n in 0..4 {
         let on = pair.replicas()[n % 2];
@@ -208,7 +233,12 @@ async fn two_replicas_serialise_200_concurrent_rotations() {
     for i in 0..100 {
         let id = ids[i % 4].clone();
         let pair = &pair;
-        racing.push(async move { (id.clone(), rotate(pair, pair.replicas()[i % 2], &id, Some(1)).await) });
+        racing.push(async move {
+            (
+                id.clone(),
+                rotate(pair, pair.replicas()[i % 2], &id, Some(1)).await,
+            )
+        });
     }
     let raced = futures_join(racing).await;
     // Then 100 more without If-Match: every one is accepted and moves the version on once.
@@ -216,7 +246,12 @@ async fn two_replicas_serialise_200_concurrent_rotations() {
     for i in 0..100 {
         let id = ids[i % 4].clone();
         let pair = &pair;
-        free.push(async move { (id.clone(), rotate(pair, pair.replicas()[(i / 4) % 2], &id, None).await) });
+        free.push(async move {
+            (
+                id.clone(),
+                rotate(pair, pair.replicas()[(i / 4) % 2], &id, None).await,
+            )
+        });
     }
     let freed = futures_join(free).await;
 
@@ -226,26 +261,48 @@ async fn two_replicas_serialise_200_concurrent_rotations() {
         match status {
             200 => {
                 *winners.entry(id.clone()).or_default() += 1;
-                issued.entry(id.clone()).or_default().push(body["current_version"].as_u64().unwrap());
+                issued
+                    .entry(id.clone())
+                    .or_default()
+                    .push(body["current_version"].as_u64().unwrap());
             }
             409 => {
-                assert_eq!(body["type"], "urn:credential-issuer:problem:rotation-conflict", "{body}");
-                assert_eq!(body["current_version"], 2, "the loser learns the current version: {body}");
+                assert_eq!(
+                    body["type"], "urn:credential-issuer:problem:rotation-conflict",
+                    "{body}"
+                );
+                assert_eq!(
+                    body["current_version"], 2,
+                    "the loser learns the current version: {body}"
+                );
             }
             other => panic!("a racing rotation answered {other}: {body}"),
         }
     }
     assert_eq!(winners.len(), 4, "each race has a winner: {winners:?}");
-    assert!(winners.values().all(|&n| n == 1), "exactly one winner per race: {winners:?}");
+    assert!(
+        winners.values().all(|&n| n == 1),
+        "exactly one winner per race: {winners:?}"
+    );
     for (id, (status, body)) in &freed {
-        assert_eq!(*status, 200, "a rotation without If-Match is accepted: {body}");
-        issued.entry(id.clone()).or_default().push(body["current_version"].as_u64().unwrap());
+        assert_eq!(
+            *status, 200,
+            "a rotation without If-Match is accepted: {body}"
+        );
+        issued
+            .entry(id.clone())
+            .or_default()
+            .push(body["current_version"].as_u64().unwrap());
     }
 
     for id in &ids {
         let mut versions = issued.remove(id).unwrap();
         versions.sort_unstable();
-        assert_eq!(versions, (2..=27).collect::<Vec<_>>(), "each accepted rotation made one version");
+        assert_eq!(
+            versions,
+            (2..=27).collect::<Vec<_>>(),
+            "each accepted rotation made one version"
+        );
         for replica in pair.replicas() {
             let credential = pair.get(replica, &format!("/credentials/{id}")).await;
             assert_eq!(credential["current_version"], 27);
@@ -255,16 +312,27 @@ async fn two_replicas_serialise_200_concurrent_rotations() {
                 .iter()
                 .map(|v| v["version"].as_u64().unwrap())
                 .collect();
-            assert_eq!(numbers, (1..=27).collect::<Vec<_>>(), "versions without gaps or duplicates");
+            assert_eq!(
+                numbers,
+                (1..=27).collect::<Vec<_>>(),
+                "versions without gaps or duplicates"
+            );
         }
     }
 
     let events = pair.audit(&pair.b).await;
     assert_one_line(&events);
-    let rotations = events.iter().filter(|e| e.action == AuditAction::CredentialRotate);
-    let (accepted, refused): (Vec<_>, Vec<_>) = rotations.partition(|e| e.outcome == Outcome::Success);
+    let rotations = events
+        .iter()
+        .filter(|e| e.action == AuditAction::CredentialRotate);
+    let (accepted, refused): (Vec<_>, Vec<_>) =
+        rotations.partition(|e| e.outcome == Outcome::Success);
     assert_eq!((accepted.len(), refused.len()), (104, 96));
-    assert_eq!(events, pair.audit(&pair.a).await, "both replicas serve the same log");
+    assert_eq!(
+        events,
+        pair.audit(&pair.a).await,
+        "both replicas serve the same log"
+    );
 }
 
 /// Runs every future at once; their outputs in order.
@@ -276,7 +344,9 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
 /// other keeps serving, and the chain still links.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
-    let Some(mut pair) = Pair::start().await else { return };
+    let Some(mut pair) = Pair::start().await else {
+        return;
+    };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = Vec::new();
     for writer in 0..8 {
@@ -299,7 +369,8 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
                 match sent {
                     Ok(reply) if reply.status() == 201 => {
                         if let Ok(json) = reply.json::<Value>().await {
-                            acknowledged.push((Instant::now(), json["id"].as_str().unwrap().to_owned()));
+                            acknowledged
+                                .push((Instant::now(), json["id"].as_str().unwrap().to_owned()));
                         }
                     }
                     _ => break,
@@ -317,8 +388,14 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
-    let after_kill = acknowledged.iter().filter(|(at, _)| *at > killed_at).count();
-    assert!(after_kill > 0, "the surviving replica kept acknowledging creates");
+    let after_kill = acknowledged
+        .iter()
+        .filter(|(at, _)| *at > killed_at)
+        .count();
+    assert!(
+        after_kill > 0,
+        "the surviving replica kept acknowledging creates"
+    );
 
     let mut stored = BTreeSet::new();
     let mut cursor: Option<String> = None;
@@ -328,14 +405,28 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
             None => "/credentials?limit=200".to_owned(),
         };
         let page = pair.get(&pair.b, &path).await;
-        stored.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        stored.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
     }
-    let lost: Vec<_> = acknowledged.iter().filter(|(_, id)| !stored.contains(id)).collect();
-    assert!(lost.is_empty(), "{} of {} acknowledged creates lost", lost.len(), acknowledged.len());
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|(_, id)| !stored.contains(id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged creates lost",
+        lost.len(),
+        acknowledged.len()
+    );
     let events = pair.audit(&pair.b).await;
     assert_one_line(&events);
     assert!(events.len() >= acknowledged.len());
@@ -351,11 +442,19 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
 /// by one of them, as one `version.expire` event per version.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn grace_periods_end_once_across_replicas() {
-    let Some(pair) = Pair::start().await else { return };
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
     let mut ids = Vec::new();
     for n in 0..10 {
         let on = pair.replicas()[n % 2];
-        let created: Value = pair.create(on, &format!("graceful {n}")).await.unwrap().json().await.unwrap();
+        let created: Value = pair
+            .create(on, &format!("graceful {n}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let id = created["id"].as_str().unwrap().to_owned();
         let reply = pair
             .client
@@ -372,7 +471,10 @@ async fn grace_periods_end_once_across_replicas() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let events = loop {
         let events = pair.audit(&pair.a).await;
-        let expired = events.iter().filter(|e| e.action == AuditAction::VersionExpire).count();
+        let expired = events
+            .iter()
+            .filter(|e| e.action == AuditAction::VersionExpire)
+            .count();
         if expired >= ids.len() || Instant::now() > deadline {
             tokio::time::sleep(Duration::from_millis(2500)).await;
             break pair.audit(&pair.a).await;
@@ -386,7 +488,10 @@ async fn grace_periods_end_once_across_replicas() {
             .filter(|e| e.action == AuditAction::VersionExpire)
             .filter(|e| e.credential_id.as_ref().is_some_and(|c| c.as_str() == id))
             .count();
-        assert_eq!(expiries, 1, "{id}: the end of its grace period recorded once");
+        assert_eq!(
+            expiries, 1,
+            "{id}: the end of its grace period recorded once"
+        );
     }
 }
 
@@ -394,7 +499,9 @@ async fn grace_periods_end_once_across_replicas() {
 /// record each ended grace period once, because each re-reads the credential locked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_sweeps_record_each_transition_once() {
-    let Some(database) = TestDatabase::create().await else { return };
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = credential_issuer_server::config::ServerConfig {
@@ -403,13 +510,16 @@ async fn racing_sweeps_record_each_transition_once() {
         ..Default::default()
     };
     config.database.url = Some(database.url());
-    let (state, token) = credential_issuer_server::AppState::open(&config).await.unwrap();
+    let (state, token) = credential_issuer_server::AppState::open(&config)
+        .await
+        .unwrap();
     let token = token.unwrap().expose().to_owned();
     let context = state.context().clone();
     // Served without the background sweeper: the sweeps below are the only ones.
-    let server = tokio::spawn(async move {
-        axum::serve(listener, credential_issuer_server::app(state)).await
-    });
+    let server =
+        tokio::spawn(
+            async move { axum::serve(listener, credential_issuer_server::app(state)).await },
+        );
     let endpoint = format!("http://{}/credential-issuer", config.addr);
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
@@ -452,15 +562,21 @@ async fn racing_sweeps_record_each_transition_once() {
     assert_eq!(changed, ids.len(), "each credential changed by one sweep");
     let events = context
         .store
-        .audit_events(context.issuer.id.as_str(), &credential_issuer_server::store::AuditQuery {
-            credential_id: None,
-            after_seq: 0,
-            limit: 1000,
-        })
+        .audit_events(
+            context.issuer.id.as_str(),
+            &credential_issuer_server::store::AuditQuery {
+                credential_id: None,
+                after_seq: 0,
+                limit: 1000,
+            },
+        )
         .await
         .unwrap();
     assert_one_line(&events);
-    let expiries = events.iter().filter(|e| e.action == AuditAction::VersionExpire).count();
+    let expiries = events
+        .iter()
+        .filter(|e| e.action == AuditAction::VersionExpire)
+        .count();
     assert_eq!(expiries, ids.len(), "each ended grace period recorded once");
     server.abort();
 }

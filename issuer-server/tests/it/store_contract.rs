@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_issuer_server::keys::Key;
 use credential_issuer_server::store::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
     ExposureRecord, IdempotencyKey, Store, StoreError, StoreSettings, StoredResponse,
     VersionRecord,
 };
 use credential_issuer_server::tokens::mint_token;
-use credential_issuer_server::keys::Key;
 use credential_issuer_spec::audit::verify_chain;
 use credential_issuer_spec::{
     ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH, Outcome, Timestamp,
@@ -69,7 +69,10 @@ impl Fixture {
     }
 }
 
-async fn run<F: std::future::Future<Output = ()>>(backend: Backend, case: impl FnOnce(Fixture) -> F) {
+async fn run<F: std::future::Future<Output = ()>>(
+    backend: Backend,
+    case: impl FnOnce(Fixture) -> F,
+) {
     if let Some(fixture) = Fixture::new(backend).await {
         case(fixture).await;
     }
@@ -189,9 +192,18 @@ async fn insert(store: &dyn Store, record: &CredentialRecord) {
 async fn whole_log(store: &dyn Store) -> Vec<credential_issuer_spec::AuditEvent> {
     let mut events = Vec::new();
     loop {
-        let after_seq = events.last().map_or(0, |e: &credential_issuer_spec::AuditEvent| e.seq);
+        let after_seq = events
+            .last()
+            .map_or(0, |e: &credential_issuer_spec::AuditEvent| e.seq);
         let page = store
-            .audit_events(ISSUER, &AuditQuery { credential_id: None, after_seq, limit: 100 })
+            .audit_events(
+                ISSUER,
+                &AuditQuery {
+                    credential_id: None,
+                    after_seq,
+                    limit: 100,
+                },
+            )
             .await
             .unwrap();
         if page.is_empty() {
@@ -205,24 +217,42 @@ async fn credentials_round_trip(fixture: Fixture) {
     let store = fixture.open().await;
     let record = credential(1, json!({ "owner": "team-web" }));
     insert(&*store, &record).await;
-    let read = store.credential(ISSUER, &record.credential.id).await.unwrap();
+    let read = store
+        .credential(ISSUER, &record.credential.id)
+        .await
+        .unwrap();
     assert_eq!(read.as_ref(), Some(&record));
-    assert_eq!(store.credential("https://other.example", &record.credential.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .credential("https://other.example", &record.credential.id)
+            .await
+            .unwrap(),
+        None
+    );
     let (by_mac, version) = store
         .credential_by_secret_mac(&record.versions[0].secret_mac)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((by_mac, version), (record.clone(), 1));
-    assert_eq!(store.credential_by_secret_mac(&[0; 32]).await.unwrap(), None);
+    assert_eq!(
+        store.credential_by_secret_mac(&[0; 32]).await.unwrap(),
+        None
+    );
     let mut tx = store.begin().await.unwrap();
     assert_eq!(
         tx.version_by_fingerprint(ISSUER, "fp-1-1").await.unwrap(),
         Some((record.credential.id.clone(), 1))
     );
-    assert_eq!(tx.credential(ISSUER, &record.credential.id).await.unwrap(), Some(record.clone()));
+    assert_eq!(
+        tx.credential(ISSUER, &record.credential.id).await.unwrap(),
+        Some(record.clone())
+    );
     let duplicate = tx.insert_credential(&record).await;
-    assert!(matches!(duplicate, Err(StoreError::Conflict)), "{duplicate:?}");
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict)),
+        "{duplicate:?}"
+    );
 }
 
 async fn listing_filters_and_pages(fixture: Fixture) {
@@ -243,9 +273,21 @@ async fn listing_filters_and_pages(fixture: Fixture) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(all(CredentialFilter { limit: 10, ..Default::default() }).await, (1..=5).map(id).collect::<Vec<_>>());
     assert_eq!(
-        all(CredentialFilter { limit: 2, after: Some(id(2)), ..Default::default() }).await,
+        all(CredentialFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await,
+        (1..=5).map(id).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        all(CredentialFilter {
+            limit: 2,
+            after: Some(id(2)),
+            ..Default::default()
+        })
+        .await,
         vec![id(3), id(4)]
     );
     let odd = CredentialFilter {
@@ -254,10 +296,27 @@ async fn listing_filters_and_pages(fixture: Fixture) {
         ..Default::default()
     };
     assert_eq!(all(odd).await, vec![id(1), id(3), id(5)]);
-    let revoked = CredentialFilter { limit: 10, status: Some(CredentialStatus::Revoked), ..Default::default() };
+    let revoked = CredentialFilter {
+        limit: 10,
+        status: Some(CredentialStatus::Revoked),
+        ..Default::default()
+    };
     assert!(all(revoked).await.is_empty());
-    let listed = store.credentials(ISSUER, &CredentialFilter { limit: 1, ..Default::default() }).await.unwrap();
-    assert_eq!(listed[0].versions.len(), 1, "listed records come with their versions");
+    let listed = store
+        .credentials(
+            ISSUER,
+            &CredentialFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0].versions.len(),
+        1,
+        "listed records come with their versions"
+    );
 }
 
 async fn save_is_a_compare_and_set(fixture: Fixture) {
@@ -272,7 +331,13 @@ async fn save_is_a_compare_and_set(fixture: Fixture) {
     let mut tx = store.begin().await.unwrap();
     tx.save_credential(&next, 1).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(store.credential(ISSUER, &record.credential.id).await.unwrap(), Some(next.clone()));
+    assert_eq!(
+        store
+            .credential(ISSUER, &record.credential.id)
+            .await
+            .unwrap(),
+        Some(next.clone())
+    );
     let mut tx = store.begin().await.unwrap();
     let again = tx.save_credential(&rotated(&next, None), 1).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
@@ -282,14 +347,21 @@ async fn a_dropped_transaction_changes_nothing(fixture: Fixture) {
     let store = fixture.open().await;
     {
         let mut tx = store.begin().await.unwrap();
-        tx.insert_credential(&credential(1, json!({}))).await.unwrap();
-        tx.append_audit(ISSUER, entry(AuditAction::CredentialCreate, Some(id(1)))).await.unwrap();
+        tx.insert_credential(&credential(1, json!({})))
+            .await
+            .unwrap();
+        tx.append_audit(ISSUER, entry(AuditAction::CredentialCreate, Some(id(1))))
+            .await
+            .unwrap();
     }
     assert_eq!(store.credential(ISSUER, &id(1)).await.unwrap(), None);
     assert_eq!(store.audit_head(ISSUER).await.unwrap(), None);
     // The store is still usable: the next append is the first event.
     let mut tx = store.begin().await.unwrap();
-    let first = tx.append_audit(ISSUER, entry(AuditAction::CredentialCreate, None)).await.unwrap();
+    let first = tx
+        .append_audit(ISSUER, entry(AuditAction::CredentialCreate, None))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!((first.seq, first.prev_hash.as_str()), (1, GENESIS_HASH));
 }
@@ -300,19 +372,35 @@ async fn audit_events_link_into_one_chain(fixture: Fixture) {
     for n in 0..5 {
         let mut tx = store.begin().await.unwrap();
         let about = (n % 2 == 0).then(|| id(1));
-        tx.append_audit(ISSUER, entry(AuditAction::CredentialIntrospect, about)).await.unwrap();
+        tx.append_audit(ISSUER, entry(AuditAction::CredentialIntrospect, about))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     let events = whole_log(&*store).await;
-    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
     let (seq, hash) = verify_chain(&events, 0, GENESIS_HASH).unwrap();
     assert_eq!(store.audit_head(ISSUER).await.unwrap(), Some((seq, hash)));
     let about = store
-        .audit_events(ISSUER, &AuditQuery { credential_id: Some(id(1)), after_seq: 1, limit: 10 })
+        .audit_events(
+            ISSUER,
+            &AuditQuery {
+                credential_id: Some(id(1)),
+                after_seq: 1,
+                limit: 10,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(about.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 5]);
-    assert_eq!(store.audit_head("https://other.example").await.unwrap(), None, "one log per issuer");
+    assert_eq!(
+        store.audit_head("https://other.example").await.unwrap(),
+        None,
+        "one log per issuer"
+    );
 }
 
 /// REQ-AUD-11 under concurrency: appends racing on several connections still form one line.
@@ -323,7 +411,9 @@ async fn concurrent_appends_form_one_line(fixture: Fixture) {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut tx = store.begin().await.unwrap();
-                tx.append_audit(ISSUER, entry(AuditAction::CredentialIntrospect, None)).await.unwrap();
+                tx.append_audit(ISSUER, entry(AuditAction::CredentialIntrospect, None))
+                    .await
+                    .unwrap();
                 tokio::task::yield_now().await;
                 tx.commit().await.unwrap();
             })
@@ -333,7 +423,10 @@ async fn concurrent_appends_form_one_line(fixture: Fixture) {
         task.await.unwrap();
     }
     let events = whole_log(&*store).await;
-    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=24).collect::<Vec<_>>());
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=24).collect::<Vec<_>>()
+    );
     verify_chain(&events, 0, GENESIS_HASH).unwrap();
 }
 
@@ -355,7 +448,9 @@ async fn concurrent_changes_of_one_credential_serialise(fixture: Fixture) {
                     Err(StoreError::Conflict) => return false,
                     Err(other) => panic!("{other}"),
                 }
-                tx.append_audit(ISSUER, entry(AuditAction::CredentialRotate, Some(id(1)))).await.unwrap();
+                tx.append_audit(ISSUER, entry(AuditAction::CredentialRotate, Some(id(1))))
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 true
             })
@@ -367,9 +462,22 @@ async fn concurrent_changes_of_one_credential_serialise(fixture: Fixture) {
     }
     let record = store.credential(ISSUER, &id(1)).await.unwrap().unwrap();
     assert_eq!(record.credential.current_version, 1 + committed);
-    let numbers: Vec<u32> = record.credential.versions.iter().map(|v| v.version).collect();
-    assert_eq!(numbers, (1..=1 + committed).collect::<Vec<_>>(), "no version twice, none skipped");
-    assert_eq!(whole_log(&*store).await.len(), committed as usize, "one event per change");
+    let numbers: Vec<u32> = record
+        .credential
+        .versions
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=1 + committed).collect::<Vec<_>>(),
+        "no version twice, none skipped"
+    );
+    assert_eq!(
+        whole_log(&*store).await.len(),
+        committed as usize,
+        "one event per change"
+    );
 }
 
 /// REQ-IDEM-4: requests with one key, racing, are answered from the first one's response.
@@ -406,10 +514,21 @@ async fn one_idempotency_key_is_answered_once(fixture: Fixture) {
         bodies.push(task.await.unwrap());
     }
     bodies.dedup();
-    assert_eq!(bodies.len(), 1, "every request got the first response: {bodies:?}");
-    let other = IdempotencyKey { principal: "tok_2".to_owned(), ..key.clone() };
+    assert_eq!(
+        bodies.len(),
+        1,
+        "every request got the first response: {bodies:?}"
+    );
+    let other = IdempotencyKey {
+        principal: "tok_2".to_owned(),
+        ..key.clone()
+    };
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.stored_response(&other).await.unwrap(), None, "keys are per caller (REQ-IDEM-3)");
+    assert_eq!(
+        tx.stored_response(&other).await.unwrap(),
+        None,
+        "keys are per caller (REQ-IDEM-3)"
+    );
     drop(tx);
     let purged = store
         .purge_stored_responses(Timestamp::now().plus_seconds(1))
@@ -443,11 +562,27 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     tx.commit().await.unwrap();
     let due_id = due.request.id.to_string();
     assert_eq!(
-        store.due_request_expiries(Timestamp::now(), 10).await.unwrap(),
+        store
+            .due_request_expiries(Timestamp::now(), 10)
+            .await
+            .unwrap(),
         vec![(ISSUER.to_owned(), due_id.clone())]
     );
-    assert_eq!(store.access_requests(ISSUER, Some("pending"), None, 10).await.unwrap().len(), 2);
-    assert_eq!(store.access_requests(ISSUER, None, Some(&due_id), 10).await.unwrap(), vec![later.clone()]);
+    assert_eq!(
+        store
+            .access_requests(ISSUER, Some("pending"), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .access_requests(ISSUER, None, Some(&due_id), 10)
+            .await
+            .unwrap(),
+        vec![later.clone()]
+    );
     let mut expired = due.clone();
     expired.request.status = credential_issuer_spec::AccessRequestStatus::Expired;
     let mut tx = store.begin().await.unwrap();
@@ -455,11 +590,23 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     assert!(matches!(wrong, Err(StoreError::Conflict)), "{wrong:?}");
     drop(tx);
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.access_request(ISSUER, &due_id).await.unwrap(), Some(due.clone()));
+    assert_eq!(
+        tx.access_request(ISSUER, &due_id).await.unwrap(),
+        Some(due.clone())
+    );
     tx.save_access_request(&expired, "pending").await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(store.access_request(ISSUER, &due_id).await.unwrap(), Some(expired));
-    assert!(store.due_request_expiries(Timestamp::now(), 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.access_request(ISSUER, &due_id).await.unwrap(),
+        Some(expired)
+    );
+    assert!(
+        store
+            .due_request_expiries(Timestamp::now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn due_work_is_found(fixture: Fixture) {
@@ -470,7 +617,9 @@ async fn due_work_is_found(fixture: Fixture) {
     assert!(store.due_for_expiry(now, 10).await.unwrap().is_empty());
     let grace_end = Timestamp::from_unix_millis(now.unix_millis() - 1).unwrap();
     let mut tx = store.begin().await.unwrap();
-    tx.save_credential(&rotated(&record, Some(grace_end)), 1).await.unwrap();
+    tx.save_credential(&rotated(&record, Some(grace_end)), 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         store.due_for_expiry(now, 10).await.unwrap(),
@@ -482,18 +631,45 @@ async fn due_work_is_found(fixture: Fixture) {
 async fn tokens_vendor_credentials_and_exposures(fixture: Fixture) {
     let store = fixture.open().await;
     let key = Key::generate();
-    let minted = mint_token(&key, "contract", [ApiScope::CredentialsCreate].into(), Some(vec!["events:read".parse().unwrap()]));
+    let minted = mint_token(
+        &key,
+        "contract",
+        [ApiScope::CredentialsCreate].into(),
+        Some(vec!["events:read".parse().unwrap()]),
+    );
     store.insert_token(&minted.record).await.unwrap();
-    assert_eq!(store.token_by_mac(&minted.record.mac).await.unwrap(), Some(minted.record.clone()));
+    assert_eq!(
+        store.token_by_mac(&minted.record.mac).await.unwrap(),
+        Some(minted.record.clone())
+    );
     assert_eq!(store.token_by_mac(&[1; 32]).await.unwrap(), None);
     let again = store.insert_token(&minted.record).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
 
-    store.put_vendor_credential(ISSUER, "b_key", "jwe-1").await.unwrap();
-    store.put_vendor_credential(ISSUER, "a_key", "jwe-2").await.unwrap();
-    store.put_vendor_credential(ISSUER, "b_key", "jwe-3").await.unwrap();
-    assert_eq!(store.vendor_credential(ISSUER, "b_key").await.unwrap().as_deref(), Some("jwe-3"));
-    assert_eq!(store.vendor_credential_names(ISSUER).await.unwrap(), vec!["a_key", "b_key"]);
+    store
+        .put_vendor_credential(ISSUER, "b_key", "jwe-1")
+        .await
+        .unwrap();
+    store
+        .put_vendor_credential(ISSUER, "a_key", "jwe-2")
+        .await
+        .unwrap();
+    store
+        .put_vendor_credential(ISSUER, "b_key", "jwe-3")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .vendor_credential(ISSUER, "b_key")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("jwe-3")
+    );
+    assert_eq!(
+        store.vendor_credential_names(ISSUER).await.unwrap(),
+        vec!["a_key", "b_key"]
+    );
 
     let exposure = ExposureRecord {
         issuer: ISSUER.to_owned(),
@@ -538,7 +714,9 @@ async fn a_change_that_keeps_the_version_is_made_once(fixture: Fixture) {
     insert(&*store, &record).await;
     let past = Timestamp::from_unix_millis(Timestamp::now().unix_millis() - 1).unwrap();
     let mut tx = store.begin().await.unwrap();
-    tx.save_credential(&rotated(&record, Some(past)), 1).await.unwrap();
+    tx.save_credential(&rotated(&record, Some(past)), 1)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let barrier = Arc::new(tokio::sync::Barrier::new(8));
     let tasks: Vec<_> = (0..8)
@@ -557,7 +735,9 @@ async fn a_change_that_keeps_the_version_is_made_once(fixture: Fixture) {
                 previous.status = VersionStatus::Expired;
                 let expected = record.credential.current_version;
                 tx.save_credential(&record, expected).await.unwrap();
-                tx.append_audit(ISSUER, entry(AuditAction::VersionExpire, Some(id(1)))).await.unwrap();
+                tx.append_audit(ISSUER, entry(AuditAction::VersionExpire, Some(id(1))))
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 true
             })

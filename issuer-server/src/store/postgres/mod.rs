@@ -93,7 +93,10 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(query_error)?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(Box::new(e)))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         Ok(Self {
             sweep: Lease::new("sweep"),
             pool,
@@ -219,7 +222,12 @@ impl Store for PostgresStore {
               ORDER BY seq LIMIT $4",
         )
         .bind(issuer)
-        .bind(query.credential_id.as_ref().map(|id| id.as_str().to_owned()))
+        .bind(
+            query
+                .credential_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+        )
         .bind(after)
         .bind(i64::from(query.limit))
         .fetch_all(&self.pool)
@@ -332,7 +340,12 @@ impl Store for PostgresStore {
         .await
         .map_err(query_error)?;
         rows.iter()
-            .map(|row| Ok((get(row, "issuer")?, credential_id(&get::<String>(row, "id")?)?)))
+            .map(|row| {
+                Ok((
+                    get(row, "issuer")?,
+                    credential_id(&get::<String>(row, "id")?)?,
+                ))
+            })
             .collect()
     }
 
@@ -421,7 +434,8 @@ impl Store for PostgresStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let answer = tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.pool));
+        let answer =
+            tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.pool));
         match answer.await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(query_error(error)),

@@ -29,8 +29,8 @@ pub(super) const VERSION_COLUMNS: &str = "v.version AS v_version, v.status AS v_
 /// victim and a serialisation failure are all concurrency conflicts: the caller may retry.
 pub(super) fn query_error(error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error {
-        let concurrent = db.is_unique_violation()
-            || matches!(db.code().as_deref(), Some("40001" | "40P01"));
+        let concurrent =
+            db.is_unique_violation() || matches!(db.code().as_deref(), Some("40001" | "40P01"));
         if concurrent {
             return StoreError::Conflict;
         }

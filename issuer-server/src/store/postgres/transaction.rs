@@ -11,8 +11,8 @@ use super::rows::{
     to_json,
 };
 use crate::store::{
-    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey,
-    StoreError, StoredResponse, Transaction,
+    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey, StoreError,
+    StoredResponse, Transaction,
 };
 
 /// A transaction of the PostgreSQL store.
@@ -214,7 +214,12 @@ impl Transaction for PostgresTransaction {
         .bind(last + 1)
         .bind(to_json(&event)?)
         .bind(&event.hash)
-        .bind(event.credential_id.as_ref().map(|id| id.as_str().to_owned()))
+        .bind(
+            event
+                .credential_id
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+        )
         .execute(&mut *self.tx)
         .await
         .map_err(query_error)?;
