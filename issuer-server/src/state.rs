@@ -37,6 +37,12 @@ pub enum StartupError {
     /// The signing keys.
     #[error("{0}")]
     Signing(#[from] SigningError),
+    /// The store holds data written under other keys (another replica's, or an old data
+    /// directory's): starting would fail every secret and token.
+    #[error(
+        "the database was written by a server with other keys: give this server the same server.key and signing-keys.json as the others"
+    )]
+    KeyMismatch,
     /// The permission schema file.
     #[error("permission schema {path}: {message}")]
     PermissionSchema {
@@ -119,6 +125,9 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)?;
         let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
         let store = crate::store::open(&config.database, &config.data_dir).await?;
+        if !store.agree_key_check(&keys.check_value()).await? {
+            return Err(StartupError::KeyMismatch);
+        }
         let issuer_id = IssuerId::parse(&config.issuer_identifier())?;
         let permissions = match &config.permission_schema {
             Some(path) => {

@@ -138,6 +138,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The names of the vendor credentials stored for `issuer`.
     async fn vendor_credential_names(&self, issuer: &str) -> Result<Vec<String>, StoreError>;
 
+    /// Records `check` (a value derived from the server's keys, never a key) if the store has
+    /// none yet; whether the recorded one is `check`. Servers sharing a store must share their
+    /// keys, or none could verify the secrets and tokens the others issued.
+    async fn agree_key_check(&self, check: &str) -> Result<bool, StoreError>;
+
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -524,6 +524,21 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
+    async fn agree_key_check(&self, check: &str) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query("INSERT INTO server_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING")
+            .bind(check)
+            .execute(&self.pool)
+            .await
+            .map_err(query_error)?;
+        let recorded: String =
+            sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'key_check'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(recorded == check)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -580,3 +580,40 @@ async fn racing_sweeps_record_each_transition_once() {
     assert_eq!(expiries, ids.len(), "each ended grace period recorded once");
     server.abort();
 }
+
+/// A replica started without the others' keys refuses to start (instead of serving, unable to
+/// verify any secret or token they issued), and mints no bootstrap token into the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_with_other_keys_refuses_to_start() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Replica::start(
+        &dir.path().join("a"),
+        &database.url_text(),
+        &dir.path().join("log"),
+    )
+    .await;
+    let stranger = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--public-url",
+            PUBLIC_URL,
+            "--data-dir",
+        ])
+        .arg(dir.path().join("b"))
+        .env("CREDENTIAL_ISSUER_DATABASE_URL", database.url_text())
+        .output()
+        .unwrap();
+    assert!(!stranger.status.success());
+    let said = String::from_utf8_lossy(&stranger.stderr);
+    assert!(said.contains("other keys"), "{said}");
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens")
+        .fetch_one(&database.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 1, "only the first replica's bootstrap token");
+}

@@ -113,6 +113,7 @@ contract!(
     due_work_is_found,
     tokens_vendor_credentials_and_exposures,
     stores_opened_at_once_on_one_location_agree,
+    the_first_key_check_is_kept,
 );
 
 fn id(n: u32) -> CredentialId {
@@ -749,4 +750,21 @@ async fn a_change_that_keeps_the_version_is_made_once(fixture: Fixture) {
     }
     assert_eq!(recorded, 1, "the transition was made once");
     assert_eq!(whole_log(&*store).await.len(), 1);
+}
+
+async fn the_first_key_check_is_kept(fixture: Fixture) {
+    let (first, second) = (fixture.open().await, fixture.open().await);
+    assert!(
+        first.agree_key_check("check-a").await.unwrap(),
+        "the first check is recorded"
+    );
+    assert!(second.agree_key_check("check-a").await.unwrap());
+    assert!(
+        !second.agree_key_check("check-b").await.unwrap(),
+        "other keys disagree"
+    );
+    assert!(
+        first.agree_key_check("check-a").await.unwrap(),
+        "and change nothing"
+    );
 }

@@ -433,6 +433,25 @@ impl Store for PostgresStore {
             .map_err(query_error)
     }
 
+    async fn agree_key_check(&self, check: &str) -> Result<bool, StoreError> {
+        // Replicas starting at once on an empty database: the first insert wins, the others
+        // compare against it.
+        sqlx::query(
+            "INSERT INTO server_meta (name, value) VALUES ('key_check', $1)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(check)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let recorded: String =
+            sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'key_check'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(query_error)?;
+        Ok(recorded == check)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let answer =
             tokio::time::timeout(PING_TIMEOUT, sqlx::query("SELECT 1").execute(&self.pool));
