@@ -617,3 +617,78 @@ async fn a_replica_with_other_keys_refuses_to_start() {
         .unwrap();
     assert_eq!(tokens, 1, "only the first replica's bootstrap token");
 }
+
+/// REQ-IDEM-4, REQ-IDEM-9 across replicas: retries of one create and of one rotation, with one
+/// `Idempotency-Key`, fired at both replicas at once, do the operation once and all get its
+/// answer, secret included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idempotent_retry_on_the_other_replica_gets_the_first_answer() {
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let body =
+        json!({ "type": "api_key", "name": "once", "scope": [{ "permission": "events:read" }] });
+    let send = |on: &Replica, path: String, body: Value, key: &'static str| {
+        let request = pair
+            .client
+            .post(format!("{}{path}", on.endpoint()))
+            .bearer_auth(&pair.token)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move {
+            let reply = request.send().await.unwrap();
+            (
+                reply.status().as_u16(),
+                reply.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let creates: Vec<_> = (0..10)
+        .map(|i| {
+            send(
+                pair.replicas()[i % 2],
+                "/credentials".to_owned(),
+                body.clone(),
+                "create-once",
+            )
+        })
+        .collect();
+    let created = futures_join(creates).await;
+    let (status, first) = &created[0];
+    assert_eq!(*status, 201, "{first}");
+    assert!(first["secret"].is_string(), "{first}");
+    for (status, answer) in &created {
+        assert_eq!(*status, 201);
+        assert_eq!(
+            (&answer["id"], &answer["secret"]),
+            (&first["id"], &first["secret"])
+        );
+    }
+    let id = first["id"].as_str().unwrap().to_owned();
+    let rotations: Vec<_> = (0..10)
+        .map(|i| {
+            let path = format!("/credentials/{id}/rotate");
+            send(
+                pair.replicas()[i % 2],
+                path,
+                json!({ "mode": "immediate" }),
+                "rotate-once",
+            )
+        })
+        .collect();
+    let rotated = futures_join(rotations).await;
+    for (status, answer) in &rotated {
+        assert_eq!(*status, 200, "{answer}");
+        assert_eq!(answer["current_version"], 2, "rotated once");
+        assert_eq!(answer["secret"], rotated[0].1["secret"]);
+    }
+    let events = pair.audit(&pair.a).await;
+    assert_one_line(&events);
+    let count = |action| events.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        count(AuditAction::CredentialCreate),
+        1,
+        "replays append no event"
+    );
+    assert_eq!(count(AuditAction::CredentialRotate), 1);
+}
