@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use credential_issuer_spec::{ApiScope, Grant};
@@ -19,9 +20,28 @@ pub struct Cli {
     /// A TOML configuration file (keys as the serve flags, with underscores).
     #[arg(long, global = true, env = "CREDENTIAL_ISSUER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The database: postgres://user@host/db for PostgreSQL (replicas share it), or
+    /// sqlite://path [default: SQLite in the data directory].
+    #[arg(
+        long,
+        global = true,
+        env = "CREDENTIAL_ISSUER_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<crate::store::DatabaseUrl>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// `file` with the global flags that override it (`--database-url`) applied.
+    pub fn file_with_flags(&self, file: ConfigFile) -> ConfigFile {
+        ConfigFile {
+            database_url: self.database_url.clone().or(file.database_url),
+            ..file
+        }
+    }
 }
 
 /// The subcommands.
@@ -151,10 +171,17 @@ pub struct ServeArgs {
     /// Algorithm of new signing keys (existing keys keep theirs) [default: EdDSA].
     #[arg(long, value_enum, env = "CREDENTIAL_ISSUER_SIGNING_ALG")]
     pub signing_alg: Option<crate::signing::SigningAlgorithm>,
+    /// Most PostgreSQL connections this server opens [default: 16].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+    /// Longest a PostgreSQL statement may run, lock waits included, in ms [default: 10000].
+    #[arg(long, env = "CREDENTIAL_ISSUER_DATABASE_STATEMENT_TIMEOUT_MS")]
+    pub database_statement_timeout_ms: Option<u64>,
 }
 
 impl ServeArgs {
-    /// Merges flags and environment (already in `self`) over the file over the defaults.
+    /// Merges flags and environment (already in `self`) over the file over the defaults. The
+    /// global `--database-url` is merged into `file` by the caller (see [`Cli::file_with_flags`]).
     pub fn resolve(self, file: ConfigFile) -> ServerConfig {
         let d = ServerConfig::default();
         ServerConfig {
@@ -197,6 +224,20 @@ impl ServeArgs {
                     .then(crate::policy::AccessPolicy::default)
             }),
             issuers: file.issuers,
+            database: crate::store::StoreSettings {
+                url: file.database_url,
+                pool: crate::store::postgres::PoolSettings {
+                    max_connections: self
+                        .database_max_connections
+                        .or(file.database_max_connections)
+                        .unwrap_or(d.database.pool.max_connections),
+                    statement_timeout: self
+                        .database_statement_timeout_ms
+                        .or(file.database_statement_timeout_ms)
+                        .map_or(d.database.pool.statement_timeout, Duration::from_millis),
+                    ..d.database.pool
+                },
+            },
         }
     }
 }

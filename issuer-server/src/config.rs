@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub access_requests: Option<crate::policy::AccessPolicy>,
     /// The other issuers this server hosts (the gateway), from `[[issuers]]` in the TOML file.
     pub issuers: Vec<crate::gateway::HostedIssuer>,
+    /// The store: SQLite in `data_dir` unless a database URL names another.
+    pub database: crate::store::StoreSettings,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +73,7 @@ impl Default for ServerConfig {
             signing_alg: crate::signing::SigningAlgorithm::EdDsa,
             access_requests: None,
             issuers: Vec::new(),
+            database: crate::store::StoreSettings::default(),
         }
     }
 }
@@ -139,6 +142,12 @@ pub struct ConfigFile {
     /// See [`ServerConfig::issuers`].
     #[serde(default)]
     pub issuers: Vec<crate::gateway::HostedIssuer>,
+    /// The database, e.g. `postgres://issuer@db.internal/issuer`; see [`ServerConfig::database`].
+    pub database_url: Option<crate::store::DatabaseUrl>,
+    /// See [`crate::store::postgres::PoolSettings::max_connections`].
+    pub database_max_connections: Option<u32>,
+    /// See [`crate::store::postgres::PoolSettings::statement_timeout`], in milliseconds.
+    pub database_statement_timeout_ms: Option<u64>,
 }
 
 /// Why the configuration file cannot be used.

@@ -78,6 +78,12 @@ impl ServerKeys {
         }
     }
 
+    /// A value that tells these keys apart from others without revealing them (an HMAC of a
+    /// fixed label), recorded in the store so that servers sharing it agree on their keys.
+    pub fn check_value(&self) -> String {
+        hex::encode(self.secret_mac.mac(b"credential-issuer/key-check/v1"))
+    }
+
     /// Loads the master key from `dir`, creating it (mode 0600) if absent. Returns the keys and
     /// whether the key was created now (a first start).
     pub fn load_or_create(dir: &Path) -> std::io::Result<(Self, bool)> {

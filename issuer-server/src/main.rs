@@ -8,14 +8,13 @@ use credential_issuer_server::cli::{
 };
 use credential_issuer_server::config::{ConfigFile, LogFormat, ServerConfig};
 use credential_issuer_server::keys::ServerKeys;
-use credential_issuer_server::store::Store;
-use credential_issuer_server::store::sqlite::{DATABASE_FILE, SqliteStore};
+use credential_issuer_server::store::StoreSettings;
 use credential_issuer_server::{AppState, serve, tokens};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let file = match cli.config.as_deref().map(ConfigFile::load).transpose() {
-        Ok(file) => file.unwrap_or_default(),
+        Ok(file) => cli.file_with_flags(file.unwrap_or_default()),
         Err(error) => return fail(&error.to_string()),
     };
     let runtime = match tokio::runtime::Runtime::new() {
@@ -29,7 +28,8 @@ fn main() -> ExitCode {
             runtime.block_on(run_server(config))
         }
         Command::VendorCredential(command) => {
-            runtime.block_on(vendor_credential(command, file.data_dir))
+            let settings = store_settings(&file);
+            runtime.block_on(vendor_credential(command, file.data_dir, settings))
         }
         Command::Keys(KeysCommand::Rotate(args)) => {
             let data_dir = args
@@ -77,12 +77,13 @@ fn main() -> ExitCode {
             Err(error) => fail(&error.to_string()),
         },
         Command::Token(TokenCommand::Create(args)) => {
+            let settings = store_settings(&file);
             let data_dir = args
                 .data_dir
                 .clone()
                 .or(file.data_dir)
                 .unwrap_or_else(|| ServerConfig::default().data_dir);
-            runtime.block_on(create_token(&args, &data_dir))
+            runtime.block_on(create_token(&args, &data_dir, &settings))
         }
     }
 }
@@ -128,7 +129,8 @@ async fn run_server(config: ServerConfig) -> ExitCode {
         println!("{}", token.expose());
     }
     println!("credential issuer {issuer} listening on {}", config.addr);
-    tracing::info!(%issuer, addr = %config.addr, data_dir = %config.data_dir.display(), "listening");
+    let store = config.database.describe(&config.data_dir);
+    tracing::info!(%issuer, addr = %config.addr, data_dir = %config.data_dir.display(), %store, "listening");
     for state in states.iter().skip(1) {
         let hosted = &state.context().issuer;
         println!(
@@ -143,7 +145,19 @@ async fn run_server(config: ServerConfig) -> ExitCode {
     }
 }
 
-async fn create_token(args: &TokenCreateArgs, data_dir: &std::path::Path) -> ExitCode {
+/// The store the file (with the global flags merged in) names, for the admin subcommands.
+fn store_settings(file: &ConfigFile) -> StoreSettings {
+    StoreSettings {
+        url: file.database_url.clone(),
+        ..StoreSettings::default()
+    }
+}
+
+async fn create_token(
+    args: &TokenCreateArgs,
+    data_dir: &std::path::Path,
+    settings: &StoreSettings,
+) -> ExitCode {
     if !data_dir
         .join(credential_issuer_server::keys::MASTER_KEY_FILE)
         .exists()
@@ -157,7 +171,7 @@ async fn create_token(args: &TokenCreateArgs, data_dir: &std::path::Path) -> Exi
         Ok((keys, _)) => keys,
         Err(error) => return fail(&error.to_string()),
     };
-    let store = match SqliteStore::open(&data_dir.join(DATABASE_FILE)).await {
+    let store = match credential_issuer_server::store::open(settings, data_dir).await {
         Ok(store) => store,
         Err(error) => return fail(&error.to_string()),
     };
@@ -185,6 +199,7 @@ async fn create_token(args: &TokenCreateArgs, data_dir: &std::path::Path) -> Exi
 async fn vendor_credential(
     command: VendorCredentialCommand,
     file_data_dir: Option<std::path::PathBuf>,
+    settings: StoreSettings,
 ) -> ExitCode {
     use std::io::Read;
     let (issuer, data_dir) = match &command {
@@ -208,7 +223,7 @@ async fn vendor_credential(
             data_dir.display()
         ));
     }
-    let store = match SqliteStore::open(&data_dir.join(DATABASE_FILE)).await {
+    let store = match credential_issuer_server::store::open(&settings, &data_dir).await {
         Ok(store) => store,
         Err(error) => return fail(&error.to_string()),
     };

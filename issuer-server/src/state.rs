@@ -13,7 +13,6 @@ use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, nati
 use crate::keys::{ServerKeys, write_private};
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
-use crate::store::sqlite::{DATABASE_FILE, SqliteStore};
 use crate::store::{Store, StoreError};
 use crate::tokens::mint_token;
 use crate::vault::Vault;
@@ -46,6 +45,12 @@ pub enum StartupError {
     /// The vault of vendor admin credentials.
     #[error("{0}")]
     Vault(#[from] crate::vault::VaultError),
+    /// The store holds data written under other keys (another replica's, or an old data
+    /// directory's): starting would fail every secret and token.
+    #[error(
+        "the database was written by a server with other keys: give this server the same server.key and signing-keys.json as the others"
+    )]
+    KeyMismatch,
     /// The permission schema file.
     #[error("permission schema {path}: {message}")]
     PermissionSchema {
@@ -140,7 +145,10 @@ impl AppState {
     ) -> Result<(Vec<Self>, Option<Secret>), StartupError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
-        let store = SqliteStore::open(&config.data_dir.join(DATABASE_FILE)).await?;
+        let store = crate::store::open(&config.database, &config.data_dir).await?;
+        if !store.agree_key_check(&keys.check_value()).await? {
+            return Err(StartupError::KeyMismatch);
+        }
         let issuer_id = IssuerId::parse(&config.issuer_identifier())?;
         let permissions = match &config.permission_schema {
             Some(path) => {
@@ -174,7 +182,6 @@ impl AppState {
             None
         };
         let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
-        let store: Arc<dyn Store> = Arc::new(store);
         let mut states = vec![Self::new(
             store.clone(),
             keys.clone(),

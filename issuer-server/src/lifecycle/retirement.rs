@@ -68,8 +68,9 @@ async fn record_retired(
     id: &credential_issuer_spec::CredentialId,
     versions: &[u32],
 ) -> Result<usize, LifecycleError> {
-    let now = Timestamp::now();
     let mut tx = context.store.begin().await?;
+    // Taken inside the transaction, so that event times never run backwards (REQ-AUD-8).
+    let now = Timestamp::now();
     let Some(mut record) = tx.credential(issuer, id).await? else {
         return Ok(0);
     };

@@ -117,11 +117,16 @@ pub async fn rotate(
                     }
                 }
             }
+            let retired = if mode == RotationMode::Immediate {
+                valid_keys.iter().map(|key| key.id.clone()).collect()
+            } else {
+                Vec::new()
+            };
             let params = Params {
                 mode,
                 grace,
                 scope,
-                expected,
+                retired,
             };
             let saved = save(
                 context,
@@ -143,13 +148,14 @@ pub async fn rotate(
     .await
 }
 
-/// What the first look decided.
+/// What the first look decided, and what the vendor did since.
 #[derive(Debug)]
 struct Params {
     mode: RotationMode,
     grace: Option<u64>,
     scope: Vec<Grant>,
-    expected: u32,
+    /// The vendor ids of the keys already retired (immediate mode).
+    retired: Vec<String>,
 }
 
 /// The vendor keys of the versions still valid.
@@ -222,7 +228,7 @@ fn check(
     Ok(scope)
 }
 
-/// Records the new version if the credential is still as the first look saw it; `(true,
+/// Records the new version if the rotation still holds on the credential as it is now; `(true,
 /// first)` when a concurrent retry with the same idempotency key won.
 #[expect(
     clippy::too_many_arguments,
@@ -252,12 +258,15 @@ async fn save(
     let now = Timestamp::now();
     let expected = record.credential.current_version;
     let expirations = settle(&mut record, now);
-    if expected != params.expected {
+    // Checked again on the credential as it is now: an If-Match that no longer holds is a
+    // conflict; without one, a rotation that landed meanwhile is simply rotated past, unless it
+    // changed the scope the new key was minted with.
+    let scope = check(context, call, &record, request, params.mode, if_match)?;
+    if scope != params.scope {
         return Err(LifecycleError::RotationConflict {
             current_version: expected,
         });
     }
-    check(context, call, &record, request, params.mode, if_match)?;
     let issued = apply(context, &mut record, &params, minted, now);
     save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
     let details = BTreeMap::from([
@@ -354,7 +363,12 @@ fn apply(
             match next {
                 VersionStatus::Revoked if was != VersionStatus::Revoked => {
                     version.revoked_at = Some(now);
-                    if server.vendor_key.is_some() {
+                    // A key the vendor has not confirmed retired waits in the queue.
+                    if server
+                        .vendor_key
+                        .as_ref()
+                        .is_some_and(|key| params.retired.contains(&key.id))
+                    {
                         server.vendor_retired_at = Some(now);
                     }
                 }

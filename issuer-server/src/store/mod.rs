@@ -5,7 +5,9 @@
 //! the credential change, its audit event and any idempotency record commit together or not at
 //! all, and [`Transaction::save_credential`] is a compare-and-set on the credential's version.
 
+pub mod postgres;
 mod records;
+mod settings;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -15,6 +17,8 @@ pub use records::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
     ExposureRecord, IdempotencyKey, StoredResponse, VersionRecord,
 };
+
+pub use settings::{DatabaseUrl, DatabaseUrlError, StoreSettings, open};
 
 use crate::tokens::TokenRecord;
 
@@ -86,6 +90,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<AccessRequestRecord>, StoreError>;
 
     /// Pending access requests whose time to be decided is over.
+    ///
+    /// A store shared by several servers may hand this work to one of them at a time (the
+    /// others get an empty list); whoever carries it out still re-reads each request in a
+    /// transaction, so that it is done once.
     async fn due_request_expiries(
         &self,
         now: Timestamp,
@@ -93,6 +101,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Credentials with a previous version or a lifetime due to end at or before `now`.
+    ///
+    /// As with [`due_request_expiries`](Store::due_request_expiries), a shared store may hand
+    /// this work to one server at a time.
     async fn due_for_expiry(
         &self,
         now: Timestamp,
@@ -100,7 +111,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<(String, CredentialId)>, StoreError>;
 
     /// Credentials with a revoked or expired version whose key at a vendor is not yet retired
-    /// (the durable queue of a shim's pending retirements).
+    /// (the durable queue of a shim's pending retirements). On a database shared by replicas,
+    /// only the replica holding the sweep lease is given work.
     async fn due_vendor_retirements(
         &self,
         limit: u32,
@@ -134,6 +146,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The names of the vendor credentials stored for `issuer`.
     async fn vendor_credential_names(&self, issuer: &str) -> Result<Vec<String>, StoreError>;
 
+    /// Records `check` (a value derived from the server's keys, never a key) if the store has
+    /// none yet; whether the recorded one is `check`. Servers sharing a store must share their
+    /// keys, or none could verify the secrets and tokens the others issued.
+    async fn agree_key_check(&self, check: &str) -> Result<bool, StoreError>;
+
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -141,7 +158,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// A write transaction. Dropping it without [`commit`](Transaction::commit) rolls it back.
 #[async_trait]
 pub trait Transaction: Send {
-    /// One credential, as of this transaction.
+    /// One credential, as of this transaction. A store shared by several servers locks it
+    /// until the transaction ends, so that concurrent changes of one credential serialise.
     async fn credential(
         &mut self,
         issuer: &str,
@@ -173,7 +191,8 @@ pub trait Transaction: Send {
         entry: AuditEntry,
     ) -> Result<AuditEvent, StoreError>;
 
-    /// The response stored under an idempotency key.
+    /// The response stored under an idempotency key. A store shared by several servers makes
+    /// a concurrent transaction with the same key wait here until this one ends.
     async fn stored_response(
         &mut self,
         key: &IdempotencyKey,
@@ -186,7 +205,7 @@ pub trait Transaction: Send {
         response: &StoredResponse,
     ) -> Result<(), StoreError>;
 
-    /// One access request, as of this transaction.
+    /// One access request, as of this transaction (locked, as [`Transaction::credential`]).
     async fn access_request(
         &mut self,
         issuer: &str,

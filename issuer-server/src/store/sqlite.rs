@@ -32,6 +32,10 @@ pub const DATABASE_FILE: &str = "issuer.db";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// sqlx cannot lock an SQLite database while it migrates it, so stores opened at once in this
+/// process take turns (found by the store contract's concurrent-open case).
+static MIGRATING: Mutex<()> = Mutex::const_new(());
+
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -54,7 +58,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        MIGRATOR.run(&pool).await.map_err(backend)?;
+        {
+            let _turn = MIGRATING.lock().await;
+            MIGRATOR.run(&pool).await.map_err(backend)?;
+        }
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
@@ -549,6 +556,21 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
+    async fn agree_key_check(&self, check: &str) -> Result<bool, StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query("INSERT INTO server_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING")
+            .bind(check)
+            .execute(&self.pool)
+            .await
+            .map_err(query_error)?;
+        let recorded: String =
+            sqlx::query_scalar("SELECT value FROM server_meta WHERE name = 'key_check'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(recorded == check)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -692,25 +714,33 @@ impl Transaction for SqliteTransaction {
         entry: AuditEntry,
     ) -> Result<AuditEvent, StoreError> {
         let last = sqlx::query(
-            "SELECT seq, hash FROM audit_events WHERE issuer = ? ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, json_extract(event, '$.time') AS time FROM audit_events
+              WHERE issuer = ? ORDER BY seq DESC LIMIT 1",
         )
         .bind(issuer)
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(backend)?;
-        let (seq, prev_hash) = match last {
+        let (seq, prev_hash, previous_time) = match last {
             Some(row) => {
                 let seq: i64 = get(&row, "seq")?;
+                let time: String = get(&row, "time")?;
                 (
                     u64::try_from(seq).map_err(|_| corrupt("seq"))? + 1,
                     get::<String>(&row, "hash")?,
+                    Some(wire_enum::<Timestamp>(&time, "event time")?),
                 )
             }
-            None => (1, credential_issuer_spec::GENESIS_HASH.to_owned()),
+            None => (1, credential_issuer_spec::GENESIS_HASH.to_owned(), None),
+        };
+        // REQ-AUD-8: never earlier than the event before.
+        let time = match previous_time {
+            Some(previous) if previous > entry.time => previous,
+            _ => entry.time,
         };
         let mut event = AuditEvent {
             seq,
-            time: entry.time,
+            time,
             actor: entry.actor,
             action: entry.action,
             credential_id: entry.credential_id,

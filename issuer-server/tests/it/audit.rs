@@ -129,16 +129,13 @@ async fn an_operation_whose_audit_event_cannot_be_written_fails_and_changes_noth
     // REQ-AUD-3: fail closed.
     let server = TestServer::start().await;
     server.create(&["events:read"]).await;
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        server.data_dir().join("issuer.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END")
-        .execute(&db)
-        .await
-        .unwrap();
+    let db = server.raw_database().await;
+    db.execute(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END",
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$;
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .await;
     let body =
         json!({ "type": "api_key", "name": "x", "scope": [{ "permission": "events:read" }] });
     let reply = server.post("/credentials", &body).await;
@@ -147,10 +144,11 @@ async fn an_operation_whose_audit_event_cannot_be_written_fails_and_changes_noth
         !reply.text.contains("audit unavailable"),
         "a 5xx body is generic"
     );
-    sqlx::query("DROP TRIGGER refuse_audit")
-        .execute(&db)
-        .await
-        .unwrap();
+    db.execute(
+        "DROP TRIGGER refuse_audit",
+        "DROP TRIGGER refuse_audit ON audit_events",
+    )
+    .await;
     let listed = server.get("/credentials").await.json();
     assert_eq!(
         listed["items"].as_array().unwrap().len(),

@@ -575,16 +575,9 @@ async fn idempotency_keys_expire_after_24_hours_and_their_responses_are_purged()
         }
     };
     assert_eq!(send(body("first")).await.status, StatusCode::CREATED);
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        server.data_dir().join("issuer.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("UPDATE idempotency SET created_at = created_at - 25 * 3600 * 1000")
-        .execute(&db)
-        .await
-        .unwrap();
+    let db = server.raw_database().await;
+    let age = "UPDATE idempotency SET created_at = created_at - 25 * 3600 * 1000";
+    db.execute(age, age).await;
     let later = send(body("second")).await;
     assert_eq!(
         later.status,
@@ -594,14 +587,8 @@ async fn idempotency_keys_expire_after_24_hours_and_their_responses_are_purged()
     );
     assert_eq!(later.json()["name"], "second");
 
-    sqlx::query("UPDATE idempotency SET created_at = created_at - 25 * 3600 * 1000")
-        .execute(&db)
-        .await
-        .unwrap();
+    db.execute(age, age).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let left = db.count("SELECT COUNT(*) FROM idempotency").await;
     assert_eq!(left, 0, "the background sweep purges expired responses");
 }

@@ -1,4 +1,6 @@
-//! Starts a server on 127.0.0.1 with a fresh data directory and drives it over HTTP.
+//! Starts a server on 127.0.0.1 with a fresh data directory and drives it over HTTP. The store
+//! is SQLite in the data directory, or a fresh PostgreSQL database when
+//! `CREDENTIAL_ISSUER_TEST_STORE=postgres` (see [`crate::postgres`]).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -9,6 +11,8 @@ use credential_issuer_server::{AppState, serve};
 use credential_issuer_spec::{ApiScope, Grant};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+
+use crate::postgres::TestDatabase;
 
 /// A running server and the tokens to talk to it.
 pub(crate) struct TestServer {
@@ -24,6 +28,34 @@ pub(crate) struct TestServer {
     pub(crate) dir: tempfile::TempDir,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    /// The PostgreSQL database, when the server runs on one (dropped after the server).
+    database: Option<TestDatabase>,
+}
+
+/// The server's database, for tests that look at or change rows behind its back.
+pub(crate) enum RawDatabase {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl RawDatabase {
+    /// Runs `sql` on SQLite, or `postgres_sql` on PostgreSQL.
+    pub(crate) async fn execute(&self, sqlite_sql: &'static str, postgres_sql: &'static str) {
+        match self {
+            Self::Sqlite(pool) => sqlx::query(sqlite_sql).execute(pool).await.map(drop),
+            Self::Postgres(pool) => sqlx::raw_sql(postgres_sql).execute(pool).await.map(drop),
+        }
+        .unwrap();
+    }
+
+    /// A count (a query returning one integer), the same SQL on both.
+    pub(crate) async fn count(&self, sql: &'static str) -> i64 {
+        match self {
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
 }
 
 /// A response, read whole.
@@ -79,6 +111,15 @@ impl TestServer {
             min_ttl_seconds: 1,
             ..ServerConfig::default()
         };
+        let database = if crate::postgres::servers_on_postgres() {
+            let database = TestDatabase::create()
+                .await
+                .expect("CREDENTIAL_ISSUER_TEST_STORE=postgres needs PostgreSQL");
+            config.database.url = Some(database.url());
+            Some(database)
+        } else {
+            None
+        };
         tune(&mut config);
         let (states, bootstrap) = AppState::open_gateway(&config).await.unwrap();
         let state = states[0].clone();
@@ -102,6 +143,28 @@ impl TestServer {
             dir,
             client: reqwest::Client::new(),
             task,
+            database,
+        }
+    }
+
+    /// The database URL to give a server process or subcommand working on this server's
+    /// store, if it is not SQLite in the data directory.
+    pub(crate) fn database_url(&self) -> Option<String> {
+        self.database.as_ref().map(TestDatabase::url_text)
+    }
+
+    /// The server's database, opened beside it.
+    pub(crate) async fn raw_database(&self) -> RawDatabase {
+        match &self.database {
+            Some(database) => RawDatabase::Postgres(database.pool().await),
+            None => RawDatabase::Sqlite(
+                sqlx::SqlitePool::connect(&format!(
+                    "sqlite://{}",
+                    self.data_dir().join("issuer.db").display()
+                ))
+                .await
+                .unwrap(),
+            ),
         }
     }
 

@@ -3,8 +3,7 @@
 
 use std::process::Command;
 
-use credential_issuer_server::store::Store;
-use credential_issuer_server::store::sqlite::SqliteStore;
+use credential_issuer_server::store::StoreSettings;
 use credential_issuer_server::vault::Vault;
 
 use crate::harness::TestServer;
@@ -15,7 +14,11 @@ async fn vendor_credentials_are_sealed_at_rest() {
     let data = server.data_dir();
     let plaintext = "sk-admin-0123456789abcdefghijklmnopqrstuvwxyz";
     let issuer = "https://gw.example.com/openai";
-    let set = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"))
+    let mut set = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"));
+    if let Some(url) = server.database_url() {
+        set.env("CREDENTIAL_ISSUER_DATABASE_URL", url);
+    }
+    let set = set
         .args([
             "vendor-credential",
             "set",
@@ -51,7 +54,13 @@ async fn vendor_credentials_are_sealed_at_rest() {
         );
     }
 
-    let store = SqliteStore::open(&data.join("issuer.db")).await.unwrap();
+    let settings = StoreSettings {
+        url: server.database_url().map(|url| url.parse().unwrap()),
+        ..StoreSettings::default()
+    };
+    let store = credential_issuer_server::store::open(&settings, &data)
+        .await
+        .unwrap();
     let jwe = store
         .vendor_credential(issuer, "admin_key")
         .await
@@ -77,7 +86,11 @@ async fn vendor_credentials_are_sealed_at_rest() {
         plaintext
     );
 
-    let list = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"))
+    let mut list = Command::new(env!("CARGO_BIN_EXE_credential-issuer-server"));
+    if let Some(url) = server.database_url() {
+        list.env("CREDENTIAL_ISSUER_DATABASE_URL", url);
+    }
+    let list = list
         .args([
             "vendor-credential",
             "list",

@@ -1,0 +1,110 @@
+//! PostgreSQL for tests: a fresh database per test on the server named by
+//! `CREDENTIAL_ISSUER_TEST_POSTGRES_URL` (default: the machine's server,
+//! `postgres://postgres@127.0.0.1:5432/test`), created as `ci_<uuid>` and dropped afterwards.
+//!
+//! When no server answers, a test that needs one prints `skipped: no PostgreSQL at ...` and
+//! passes, unless `CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1` (set by CI): then it fails.
+
+use std::str::FromStr;
+
+use credential_issuer_server::store::DatabaseUrl;
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+
+/// The server to create test databases on.
+pub(crate) fn server_url() -> String {
+    std::env::var("CREDENTIAL_ISSUER_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Whether a missing PostgreSQL fails the test instead of skipping it.
+pub(crate) fn required() -> bool {
+    std::env::var("CREDENTIAL_ISSUER_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// Whether the integration tests run their servers on PostgreSQL instead of SQLite
+/// (`CREDENTIAL_ISSUER_TEST_STORE=postgres`).
+pub(crate) fn servers_on_postgres() -> bool {
+    std::env::var("CREDENTIAL_ISSUER_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// A database that exists for one test.
+#[derive(Debug)]
+pub(crate) struct TestDatabase {
+    name: String,
+    url: url::Url,
+}
+
+impl TestDatabase {
+    /// Creates a fresh, empty database; `None` (after saying so) when no server answers and
+    /// PostgreSQL is not required.
+    pub(crate) async fn create() -> Option<Self> {
+        let base = url::Url::parse(&server_url()).expect("CREDENTIAL_ISSUER_TEST_POSTGRES_URL");
+        let shown = DatabaseUrl::from_str(base.as_str())
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let mut admin = match PgConnection::connect(base.as_str()).await {
+            Ok(connection) => connection,
+            Err(error) if !required() => {
+                eprintln!("skipped: no PostgreSQL at {shown} ({error})");
+                return None;
+            }
+            Err(error) => {
+                panic!("CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 but no PostgreSQL at {shown}: {error}")
+            }
+        };
+        let name = format!("ci_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        let _ = admin.close().await;
+        let mut url = base;
+        url.set_path(&format!("/{name}"));
+        Some(Self { name, url })
+    }
+
+    /// The database's URL.
+    pub(crate) fn url(&self) -> DatabaseUrl {
+        DatabaseUrl::from_str(self.url.as_str()).expect("a postgres:// URL")
+    }
+
+    /// The database's URL, as text (for the command line of a server process).
+    pub(crate) fn url_text(&self) -> String {
+        self.url.as_str().to_owned()
+    }
+
+    /// A connection pool to the database, for tests that look at or change rows directly.
+    pub(crate) async fn pool(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(self.url.as_str()).await.unwrap()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let base = server_url();
+        let name = self.name.clone();
+        // Drop may run inside a runtime, which cannot block: drop the database from a thread.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&base)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}: {dropped:?}", self.name);
+        }
+    }
+}
