@@ -117,6 +117,7 @@ impl AppState {
                 keys,
                 issuer: Arc::new(issuer),
                 signing: Arc::new(signing),
+                rotations: Arc::default(),
             },
             manifest: Arc::new(manifest),
             signed_manifest: Arc::new(signed),

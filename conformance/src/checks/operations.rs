@@ -780,12 +780,20 @@ pub(crate) async fn run(ctx: &mut Context, rec: &mut Recorder) {
         let url = format!("{}/credentials/{id}/rotate", ctx.endpoint().unwrap_or_default());
         let token = ctx.config.token.clone().unwrap_or_default();
         let http = reqwest::Client::new();
+        // Immediate where offered (so the racers do not meet the active-version limit), else
+        // the mode the issuer has.
+        let immediate = ctx
+            .manifest
+            .as_ref()
+            .and_then(|m| m.rotation.as_ref())
+            .is_some_and(|r| r.modes.contains(&credential_issuer_spec::RotationMode::Immediate));
+        let body = if immediate { "{\"mode\":\"immediate\"}" } else { "{\"mode\":\"overlap\"}" };
         let racers: Vec<_> = (0..4)
             .map(|_| {
                 let (http, url, token) = (http.clone(), url.clone(), token.clone());
                 tokio::spawn(async move {
                     let reply = http.post(url).bearer_auth(token).header("if-match", "\"1\"")
-                        .header("content-type", "application/json").body("{\"mode\":\"immediate\"}").send().await;
+                        .header("content-type", "application/json").body(body).send().await;
                     match reply {
                         Ok(reply) => (reply.status().as_u16(), reply.json::<Value>().await.unwrap_or_default()),
                         Err(_) => (0, Value::Null),

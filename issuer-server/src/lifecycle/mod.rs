@@ -7,6 +7,7 @@ mod audit_log;
 mod body;
 mod checkpoint;
 mod create;
+mod credential_locks;
 pub mod expiry;
 mod exposure;
 mod idempotency;
@@ -28,6 +29,7 @@ use credential_issuer_spec::{
 pub use audit_log::list_audit;
 pub use checkpoint::checkpoint;
 pub use create::create;
+pub use credential_locks::CredentialLocks;
 pub use exposure::report_exposure;
 pub use idempotency::purge_expired_responses;
 pub use introspect::introspect;
@@ -54,6 +56,8 @@ pub struct Context {
     pub issuer: Arc<IssuerProfile>,
     /// The keys that sign the manifest and audit checkpoints.
     pub signing: Arc<crate::signing::SigningKeys>,
+    /// Turns of rotations per credential.
+    pub rotations: Arc<CredentialLocks>,
 }
 
 impl Context {

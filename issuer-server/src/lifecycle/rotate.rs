@@ -70,6 +70,7 @@ pub async fn rotate(
             let mode = request.mode.unwrap_or_default();
             let grace = grace_period(context, mode, request.grace_period_seconds)?;
             let issuer = context.issuer.id.as_str();
+            let _turn = context.rotations.turn(id).await;
             let (record, scope) = {
                 let mut tx = context.store.begin().await?;
                 if let Some(idempotency) = &idempotency
