@@ -88,6 +88,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// `error` and its causes, e.g. `store: database error: error communicating with database:
+/// Connection refused`. No cause holds a secret: the database URL is not part of any.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let said = next.to_string();
+        // A wrapper that shows its cause already (`store: {0}`) is not repeated.
+        if !text.ends_with(&said) {
+            text.push_str(&format!(": {said}"));
+        }
+        cause = next.source();
+    }
+    text
+}
+
 fn fail(message: &str) -> ExitCode {
     eprintln!("credential-issuer-server: {message}");
     ExitCode::FAILURE
@@ -112,7 +128,7 @@ fn init_logging(format: LogFormat) {
 async fn run_server(config: ServerConfig) -> ExitCode {
     let (states, bootstrap) = match AppState::open_gateway(&config).await {
         Ok(opened) => opened,
-        Err(error) => return fail(&error.to_string()),
+        Err(error) => return fail(&with_causes(&error)),
     };
     let listener = match tokio::net::TcpListener::bind(config.addr).await {
         Ok(listener) => listener,

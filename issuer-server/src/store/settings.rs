@@ -158,6 +158,17 @@ mod tests {
     }
 
     #[test]
+    fn the_config_file_names_the_database() {
+        let file: crate::config::ConfigFile = toml::from_str(
+            "database_url = \"postgres://issuer@db.internal/issuer\"\ndatabase_max_connections = 4\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(file.database_url, Some(DatabaseUrl::Postgres(_))));
+        let refused = toml::from_str::<crate::config::ConfigFile>("database_url = \"ftp://x\"\n");
+        assert!(refused.is_err());
+    }
+
+    #[test]
     fn schemes_are_parsed_once_into_a_store() {
         assert!(matches!(
             "postgresql://localhost/x".parse::<DatabaseUrl>(),

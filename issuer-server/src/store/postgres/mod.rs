@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres, QueryBuilder};
 
 use self::lease::Lease;
 use self::rows::{
@@ -87,6 +87,12 @@ impl PostgresStore {
                 // A transaction left open by a stalled replica must not hold the audit head.
                 ("idle_in_transaction_session_timeout", millis.as_str()),
             ]);
+        // One connection first, so that a server that cannot connect says why (the pool would
+        // only say that it timed out).
+        let first = PgConnection::connect_with(&options)
+            .await
+            .map_err(query_error)?;
+        let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
