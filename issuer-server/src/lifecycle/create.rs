@@ -10,7 +10,7 @@ use credential_issuer_spec::{
 
 use super::body::{Empty, decode};
 use super::idempotency::{self, IdempotencyRequest};
-use super::minted::{Mint, discard, issued_credential, mint, new_credential_id, version};
+use super::minted::{Mint, issued_credential, mint, new_credential_id, settle_minted, version};
 use super::{Call, Context, LifecycleError, audited};
 use crate::backends::Issued;
 use crate::store::CredentialRecord;
@@ -69,10 +69,7 @@ pub async fn create(
             now,
         )
         .await;
-        if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
-            discard(context, key.as_ref()).await;
-        }
-        saved.map(|(_, issued)| issued)
+        settle_minted(context, key.as_ref(), saved).await
     })
     .await
 }

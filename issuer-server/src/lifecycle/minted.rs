@@ -97,3 +97,17 @@ pub(super) async fn discard(context: &Context, key: Option<&VendorKey>) {
         );
     }
 }
+
+/// The answer of an operation that minted `key` and then tried to record it: the vendor key is
+/// discarded when the recording failed, or when a concurrent retry's first answer is returned
+/// instead (`(true, first)`).
+pub(super) async fn settle_minted(
+    context: &Context,
+    key: Option<&VendorKey>,
+    saved: Result<(bool, IssuedCredential), LifecycleError>,
+) -> Result<IssuedCredential, LifecycleError> {
+    if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
+        discard(context, key).await;
+    }
+    saved.map(|(_, issued)| issued)
+}

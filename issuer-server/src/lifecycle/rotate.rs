@@ -14,7 +14,7 @@ use credential_issuer_spec::{
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
 use super::idempotency::{self, IdempotencyRequest};
-use super::minted::{Mint, discard, issued_credential, mint, version};
+use super::minted::{Mint, discard, issued_credential, mint, settle_minted, version};
 use super::{Call, Context, LifecycleError, audited, save_settled};
 use crate::backends::{Issued, Replacing, VendorKey};
 use crate::store::CredentialRecord;
@@ -140,10 +140,7 @@ pub async fn rotate(
                 minted,
             )
             .await;
-            if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
-                discard(context, new_key.as_ref()).await;
-            }
-            saved.map(|(_, issued)| issued)
+            settle_minted(context, new_key.as_ref(), saved).await
         },
     )
     .await

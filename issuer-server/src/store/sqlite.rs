@@ -440,15 +440,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                let id: String = get(row, "id")?;
-                Ok((
-                    get(row, "issuer")?,
-                    CredentialId::from_str(&id).map_err(|_| corrupt("id"))?,
-                ))
-            })
-            .collect()
+        issuers_and_ids(&rows)
     }
 
     async fn due_vendor_retirements(
@@ -465,15 +457,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                let id: String = get(row, "id")?;
-                Ok((
-                    get(row, "issuer")?,
-                    CredentialId::from_str(&id).map_err(|_| corrupt("id"))?,
-                ))
-            })
-            .collect()
+        issuers_and_ids(&rows)
     }
 
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {
@@ -898,4 +882,16 @@ impl Transaction for SqliteTransaction {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(backend)
     }
+}
+
+/// `(issuer, id)` pairs from rows with those two columns (the due-work queries).
+fn issuers_and_ids(rows: &[SqliteRow]) -> Result<Vec<(String, CredentialId)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok((
+                get(row, "issuer")?,
+                CredentialId::from_str(&get::<String>(row, "id")?).map_err(|_| corrupt("id"))?,
+            ))
+        })
+        .collect()
 }

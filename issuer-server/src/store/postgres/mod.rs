@@ -345,14 +345,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    get(row, "issuer")?,
-                    credential_id(&get::<String>(row, "id")?)?,
-                ))
-            })
-            .collect()
+        issuers_and_ids(&rows)
     }
 
     async fn due_vendor_retirements(
@@ -374,14 +367,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    get(row, "issuer")?,
-                    credential_id(&get::<String>(row, "id")?)?,
-                ))
-            })
-            .collect()
+        issuers_and_ids(&rows)
     }
 
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {
@@ -496,4 +482,18 @@ impl Store for PostgresStore {
             Err(elapsed) => Err(StoreError::Backend(Box::new(elapsed))),
         }
     }
+}
+
+/// `(issuer, id)` pairs from rows with those two columns (the due-work queries).
+fn issuers_and_ids(
+    rows: &[sqlx::postgres::PgRow],
+) -> Result<Vec<(String, CredentialId)>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok((
+                get(row, "issuer")?,
+                credential_id(&get::<String>(row, "id")?)?,
+            ))
+        })
+        .collect()
 }
