@@ -34,30 +34,45 @@ pub async fn report_exposure(
         let issuer = context.issuer.id.as_str();
         let now = Timestamp::now();
         let mut tx = context.store.begin().await?;
-        // Each credential is loaded once, changed in memory, and saved once at the end.
+        // Secrets are matched first; then each credential is loaded (and, on PostgreSQL, locked)
+        // once, in id order, so that two reports naming the same credentials cannot deadlock.
+        let mut matched = Vec::with_capacity(report.exposures.len());
+        for exposure in &report.exposures {
+            let found = match exposure.fingerprint() {
+                Some(fingerprint) => {
+                    let key = fingerprint_index(&context.keys.fingerprint_mac, &fingerprint);
+                    tx.version_by_fingerprint(issuer, &key).await?
+                }
+                None => None,
+            };
+            matched.push((exposure.fingerprint().is_some(), found));
+        }
+        let ids: std::collections::BTreeSet<CredentialId> = matched
+            .iter()
+            .filter_map(|(_, found)| found.as_ref().map(|(id, _)| id.clone()))
+            .collect();
+        // Each credential changed in memory, and saved once at the end.
         let mut touched: BTreeMap<CredentialId, (CredentialRecord, u32, bool)> = BTreeMap::new();
+        for id in ids {
+            if let Some(mut record) = tx.credential(issuer, &id).await? {
+                let expected = record.credential.current_version;
+                settle(&mut record, now);
+                touched.insert(id, (record, expected, false));
+            }
+        }
         let mut revocations = Vec::new();
         let mut results = Vec::with_capacity(report.exposures.len());
-        for (index, exposure) in report.exposures.iter().enumerate() {
+        for (index, (identifiable, found)) in matched.into_iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
-            let Some(fingerprint) = exposure.fingerprint() else {
+            if !identifiable {
                 continue;
-            };
-            let key = fingerprint_index(&context.keys.fingerprint_mac, &fingerprint);
-            let Some((id, number)) = tx.version_by_fingerprint(issuer, &key).await? else {
+            }
+            let Some((id, number)) = found else {
                 results.push(unmatched(index));
                 continue;
             };
-            if !touched.contains_key(&id) {
-                let Some(mut record) = tx.credential(issuer, &id).await? else {
-                    results.push(unmatched(index));
-                    continue;
-                };
-                let expected = record.credential.current_version;
-                settle(&mut record, now);
-                touched.insert(id.clone(), (record, expected, false));
-            }
             let Some((record, _, changed)) = touched.get_mut(&id) else {
+                results.push(unmatched(index));
                 continue;
             };
             let status = record.version(number).map(|(wire, _)| wire.status);

@@ -553,6 +553,41 @@ async fn exposure_reports_identify_and_revoke() {
 }
 
 #[tokio::test]
+async fn concurrent_exposure_reports_naming_the_same_credentials_in_any_order_all_succeed() {
+    // REQ-EXP-3: reports lock each credential in id order, so two reports naming the same
+    // credentials in opposite orders cannot deadlock (on PostgreSQL they would take row locks
+    // in opposite orders otherwise).
+    let server = TestServer::start().await;
+    let mut secrets = Vec::new();
+    for _ in 0..4 {
+        let created = server.create(&["events:read"]).await;
+        secrets.push(created["secret"].as_str().unwrap().to_owned());
+    }
+    let forward: Vec<_> = secrets.iter().map(|s| json!({ "secret": s })).collect();
+    let backward: Vec<_> = forward.iter().rev().cloned().collect();
+    let reports: Vec<_> = (0..16)
+        .map(|i| {
+            let exposures = if i % 2 == 0 { &forward } else { &backward };
+            json!({ "action": "report", "exposures": exposures })
+        })
+        .collect();
+    let replies =
+        futures_util::future::join_all(reports.iter().map(|r| server.post("/exposures", r))).await;
+    for reply in replies {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let answer = reply.json();
+        assert!(
+            answer["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["matched"] == true),
+            "{answer}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn idempotency_keys_expire_after_24_hours_and_their_responses_are_purged() {
     // REQ-IDEM-8, REQ-SEC-15
     let server = TestServer::start().await;
