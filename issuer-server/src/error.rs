@@ -65,6 +65,7 @@ pub(crate) fn problem_type(error: &LifecycleError) -> ProblemType {
         E::RotationConflict { .. } => ProblemType::RotationConflict,
         E::ActiveVersionLimit { .. } => ProblemType::ActiveVersionLimit,
         E::IdempotencyKeyReused => ProblemType::IdempotencyKeyReused,
+        E::RequestInProgress => ProblemType::RequestInProgress,
         E::Store(_) | E::Seal(_) | E::Signing(_) => ProblemType::InternalError,
     }
 }

@@ -31,47 +31,50 @@ pub async fn create(
             .map(|key| IdempotencyRequest::new(key, "create".to_owned(), &request))
             .transpose()?;
         check(context, call, &request)?;
-        // A replay must not reach the vendor: look before minting, and again after.
-        if let Some(idempotency) = &idempotency {
-            let mut tx = context.store.begin().await?;
-            if let Some(first) = idempotency::replay(&mut *tx, context, call, idempotency).await? {
-                return Ok(first);
-            }
+        // A replay must not reach the vendor: claim the key before minting, look again after.
+        if let Some(idempotency) = &idempotency
+            && let Some(first) = idempotency::claim(context, call, idempotency).await?
+        {
+            return Ok(first);
         }
-        let now = Timestamp::now();
-        let id = new_credential_id();
-        let ttl = request.expires_in.or(context
-            .issuer
-            .expiry
-            .as_ref()
-            .and_then(|e| e.default_ttl_seconds));
-        let minted = mint(
-            context,
-            Mint {
-                credential_id: &id,
-                credential_type: &request.credential_type,
-                name: request.name.as_str(),
-                scope: &request.scope,
-                expires_in: ttl,
-                replacing: None,
-            },
-        )
-        .await?;
-        let key = minted.key.clone();
-        let saved = save(
-            context,
-            call,
-            &request,
-            idempotency.as_ref(),
-            id,
-            minted,
-            ttl,
-            now,
-        )
-        .await;
-        settle_minted(context, key.as_ref(), saved).await
+        let created = mint_and_save(context, call, &request, idempotency.as_ref()).await;
+        if let (Err(_), Some(idempotency)) = (&created, &idempotency) {
+            idempotency::release(context, call, idempotency).await;
+        }
+        created
     })
     .await
+}
+
+/// Mints the credential's first secret and records it.
+async fn mint_and_save(
+    context: &Context,
+    call: &Call,
+    request: &CreateRequest,
+    idempotency: Option<&IdempotencyRequest>,
+) -> Result<IssuedCredential, LifecycleError> {
+    let now = Timestamp::now();
+    let id = new_credential_id();
+    let ttl = request.expires_in.or(context
+        .issuer
+        .expiry
+        .as_ref()
+        .and_then(|e| e.default_ttl_seconds));
+    let minted = mint(
+        context,
+        Mint {
+            credential_id: &id,
+            credential_type: &request.credential_type,
+            name: request.name.as_str(),
+            scope: &request.scope,
+            expires_in: ttl,
+            replacing: None,
+        },
+    )
+    .await?;
+    let key = minted.key.clone();
+    let saved = save(context, call, request, idempotency, id, minted, ttl, now).await;
+    settle_minted(context, key.as_ref(), saved).await
 }
 
 /// Records the new credential with its audit event; `(true, first)` when a concurrent retry

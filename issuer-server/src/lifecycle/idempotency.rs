@@ -1,13 +1,15 @@
 //! `Idempotency-Key` on create and rotate (REQ-IDEM-*): the same key and the same request
 //! return the first response, secret included, without minting again; the same key with another
-//! request is refused. The stored response is sealed, since it holds a secret.
+//! request is refused; while the first is still running, a retry is told so. The key is claimed
+//! in the store before the request does anything, so this holds across servers sharing a
+//! store. The stored response is sealed, since it holds a secret.
 
 use credential_issuer_spec::{IssuedCredential, Timestamp};
 use sha2::{Digest, Sha256};
 
 use super::{Call, Context, LifecycleError};
 use crate::sealing;
-use crate::store::{IdempotencyKey, StoredResponse, Transaction};
+use crate::store::{IdempotencyKey, StoredOutcome, StoredResponse, Transaction};
 
 /// How long a response is kept for replay: 24 hours (REQ-IDEM-8).
 pub(super) const REPLAY_WINDOW_SECONDS: u64 = 24 * 3600;
@@ -55,33 +57,113 @@ impl IdempotencyRequest {
     }
 }
 
-/// The first response to this request, if there was one; refuses a reused key.
+/// How long a claim holds a key: longer than any one request, vendor calls included. A claim
+/// older than this belongs to a server that died mid-request, and the key is free again.
+pub(super) const CLAIM_LEASE_SECONDS: u64 = 120;
+
+/// What is filed under a key, as far as this request is concerned.
+enum Filed {
+    /// Nothing (or only what has lapsed).
+    Nothing,
+    /// The same request is being processed.
+    Running,
+    /// The same request was answered.
+    Done(IssuedCredential),
+}
+
+async fn look(
+    tx: &mut dyn Transaction,
+    context: &Context,
+    call: &Call,
+    request: &IdempotencyRequest,
+) -> Result<Filed, LifecycleError> {
+    let Some(stored) = tx
+        .stored_response(&request.store_key(context, call))
+        .await?
+    else {
+        return Ok(Filed::Nothing);
+    };
+    let lifetime = match stored.outcome {
+        StoredOutcome::InProgress => CLAIM_LEASE_SECONDS,
+        // After the replay window the key is unused again (REQ-IDEM-8); the old record is
+        // replaced.
+        StoredOutcome::Done { .. } => REPLAY_WINDOW_SECONDS,
+    };
+    if stored.created_at.plus_seconds(lifetime) <= Timestamp::now() {
+        return Ok(Filed::Nothing);
+    }
+    if stored.operation != request.operation || stored.request_hash != request.request_hash {
+        return Err(LifecycleError::IdempotencyKeyReused);
+    }
+    match stored.outcome {
+        StoredOutcome::InProgress => Ok(Filed::Running),
+        StoredOutcome::Done { sealed_body, .. } => {
+            let body = sealing::open(&context.keys.response_seal, &sealed_body)?;
+            let issued = serde_json::from_slice(&body)
+                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+            Ok(Filed::Done(issued))
+        }
+    }
+}
+
+/// The first look at a key, before anything is done: the first response when the same request
+/// was answered (REQ-IDEM-4); `request-in-progress` while it is still running (REQ-IDEM-6);
+/// `idempotency-key-reused` for another request (REQ-IDEM-5). Otherwise the key is claimed for
+/// this request (committed, so that every server sees it) and `None` is returned; the caller
+/// then either files the response with [`remember`] or gives the key back with [`release`].
+pub(super) async fn claim(
+    context: &Context,
+    call: &Call,
+    request: &IdempotencyRequest,
+) -> Result<Option<IssuedCredential>, LifecycleError> {
+    let mut tx = context.store.begin().await?;
+    match look(&mut *tx, context, call, request).await? {
+        Filed::Done(first) => return Ok(Some(first)),
+        Filed::Running => return Err(LifecycleError::RequestInProgress),
+        Filed::Nothing => {}
+    }
+    let claim = StoredResponse {
+        operation: request.operation.clone(),
+        request_hash: request.request_hash,
+        outcome: StoredOutcome::InProgress,
+        created_at: Timestamp::now(),
+    };
+    tx.store_response(&request.store_key(context, call), &claim)
+        .await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// The first response to this request, looked up again in the transaction that would file this
+/// one (a claim that lapsed may have let another server answer meanwhile). A running claim, this
+/// request's own, is not a response.
 pub(super) async fn replay(
     tx: &mut dyn Transaction,
     context: &Context,
     call: &Call,
     request: &IdempotencyRequest,
 ) -> Result<Option<IssuedCredential>, LifecycleError> {
-    let Some(stored) = tx
-        .stored_response(&request.store_key(context, call))
-        .await?
-    else {
-        return Ok(None);
-    };
-    // After the replay window the key is unused again (REQ-IDEM-8); the old record is replaced.
-    if stored.created_at.plus_seconds(REPLAY_WINDOW_SECONDS) <= Timestamp::now() {
-        return Ok(None);
+    match look(tx, context, call, request).await? {
+        Filed::Done(first) => Ok(Some(first)),
+        Filed::Running | Filed::Nothing => Ok(None),
     }
-    if stored.operation != request.operation || stored.request_hash != request.request_hash {
-        return Err(LifecycleError::IdempotencyKeyReused);
-    }
-    let body = sealing::open(&context.keys.response_seal, &stored.sealed_body)?;
-    let issued = serde_json::from_slice(&body)
-        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-    Ok(Some(issued))
 }
 
-/// Files the response so that a retry gets it again.
+/// Gives the key back after a request that failed, so that a retry is processed as a new
+/// request (REQ-IDEM-7). Best effort: a claim left behind lapses after [`CLAIM_LEASE_SECONDS`].
+pub(super) async fn release(context: &Context, call: &Call, request: &IdempotencyRequest) {
+    let released = async {
+        let mut tx = context.store.begin().await?;
+        tx.release_claim(&request.store_key(context, call)).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(error) = released {
+        tracing::warn!(%error, "an idempotency claim was not released; it lapses by itself");
+    }
+}
+
+/// Files the response so that a retry gets it again (replacing this request's claim).
 pub(super) async fn remember(
     tx: &mut dyn Transaction,
     context: &Context,
@@ -95,8 +177,10 @@ pub(super) async fn remember(
     let stored = StoredResponse {
         operation: request.operation.clone(),
         request_hash: request.request_hash,
-        status,
-        sealed_body: sealing::seal(&context.keys.response_seal, &body)?,
+        outcome: StoredOutcome::Done {
+            status,
+            sealed_body: sealing::seal(&context.keys.response_seal, &body)?,
+        },
         created_at: Timestamp::now(),
     };
     tx.store_response(&request.store_key(context, call), &stored)

@@ -207,6 +207,9 @@ pub enum LifecycleError {
     /// The idempotency key was used with a different request.
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    /// A request with the same idempotency key is still being processed (REQ-IDEM-6).
+    #[error("a request with this Idempotency-Key is still being processed; retry later")]
+    RequestInProgress,
     /// The issuer does not offer this operation (a shim whose vendor cannot do it).
     #[error("this issuer does not offer the {0:?} operation")]
     OperationNotOffered(Operation),

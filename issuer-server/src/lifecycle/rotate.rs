@@ -69,78 +69,85 @@ pub async fn rotate(
                 .transpose()?;
             let mode = request.mode.unwrap_or_default();
             let grace = grace_period(context, mode, request.grace_period_seconds)?;
-            let issuer = context.issuer.id.as_str();
-            let _turn = context.rotations.turn(id).await;
-            let (record, scope) = {
-                let mut tx = context.store.begin().await?;
-                if let Some(idempotency) = &idempotency
-                    && let Some(first) =
-                        idempotency::replay(&mut *tx, context, call, idempotency).await?
-                {
-                    return Ok(first);
-                }
-                let mut record = tx
-                    .credential(issuer, id)
-                    .await?
-                    .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-                settle(&mut record, Timestamp::now());
-                let scope = check(context, call, &record, &request, mode, if_match)?;
-                (record, scope)
-            };
-            let expected = record.credential.current_version;
-            let valid_keys: Vec<&VendorKey> = valid_vendor_keys(&record).collect();
-            let minted = mint(
-                context,
-                Mint {
-                    credential_id: id,
-                    credential_type: &record.credential.credential_type,
-                    name: record.credential.name.as_str(),
-                    scope: &scope,
-                    expires_in: None,
-                    replacing: Some(Replacing {
-                        mode,
-                        current: record
-                            .version(expected)
-                            .and_then(|(_, server)| server.vendor_key.as_ref()),
-                        valid: valid_keys.clone(),
-                    }),
-                },
-            )
-            .await?;
-            let new_key = minted.key.clone();
-            // An immediate rotation is for a known leak: the old keys stop working before the
-            // answer (REQ-ROT-7), retired by the backend itself or here.
-            if mode == RotationMode::Immediate && !minted.retired_replaced {
-                for key in &valid_keys {
-                    if let Err(error) = context.issuer.backend.retire(key).await {
-                        discard(context, new_key.as_ref()).await;
-                        return Err(error.into());
+            // A replay must not reach the vendor: claim the key before anything else.
+            if let Some(idempotency) = &idempotency
+                && let Some(first) = idempotency::claim(context, call, idempotency).await?
+            {
+                return Ok(first);
+            }
+            let rotated: Result<IssuedCredential, LifecycleError> = async {
+                let issuer = context.issuer.id.as_str();
+                let _turn = context.rotations.turn(id).await;
+                let (record, scope) = {
+                    let mut tx = context.store.begin().await?;
+                    let mut record = tx
+                        .credential(issuer, id)
+                        .await?
+                        .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
+                    settle(&mut record, Timestamp::now());
+                    let scope = check(context, call, &record, &request, mode, if_match)?;
+                    (record, scope)
+                };
+                let expected = record.credential.current_version;
+                let valid_keys: Vec<&VendorKey> = valid_vendor_keys(&record).collect();
+                let minted = mint(
+                    context,
+                    Mint {
+                        credential_id: id,
+                        credential_type: &record.credential.credential_type,
+                        name: record.credential.name.as_str(),
+                        scope: &scope,
+                        expires_in: None,
+                        replacing: Some(Replacing {
+                            mode,
+                            current: record
+                                .version(expected)
+                                .and_then(|(_, server)| server.vendor_key.as_ref()),
+                            valid: valid_keys.clone(),
+                        }),
+                    },
+                )
+                .await?;
+                let new_key = minted.key.clone();
+                // An immediate rotation is for a known leak: the old keys stop working before the
+                // answer (REQ-ROT-7), retired by the backend itself or here.
+                if mode == RotationMode::Immediate && !minted.retired_replaced {
+                    for key in &valid_keys {
+                        if let Err(error) = context.issuer.backend.retire(key).await {
+                            discard(context, new_key.as_ref()).await;
+                            return Err(error.into());
+                        }
                     }
                 }
+                let retired = if mode == RotationMode::Immediate {
+                    valid_keys.iter().map(|key| key.id.clone()).collect()
+                } else {
+                    Vec::new()
+                };
+                let params = Params {
+                    mode,
+                    grace,
+                    scope,
+                    retired,
+                };
+                let saved = save(
+                    context,
+                    call,
+                    id,
+                    &request,
+                    if_match,
+                    idempotency.as_ref(),
+                    params,
+                    minted,
+                )
+                .await;
+                settle_minted(context, new_key.as_ref(), saved).await
             }
-            let retired = if mode == RotationMode::Immediate {
-                valid_keys.iter().map(|key| key.id.clone()).collect()
-            } else {
-                Vec::new()
-            };
-            let params = Params {
-                mode,
-                grace,
-                scope,
-                retired,
-            };
-            let saved = save(
-                context,
-                call,
-                id,
-                &request,
-                if_match,
-                idempotency.as_ref(),
-                params,
-                minted,
-            )
             .await;
-            settle_minted(context, new_key.as_ref(), saved).await
+            if let (Err(_), Some(idempotency)) = (&rotated, &idempotency) {
+                idempotency::release(context, call, idempotency).await;
+            }
+            rotated
         },
     )
     .await

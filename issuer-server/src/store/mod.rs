@@ -15,7 +15,7 @@ use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
 
 pub use records::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, StoredResponse, VersionRecord,
+    ExposureRecord, IdempotencyKey, StoredOutcome, StoredResponse, VersionRecord,
 };
 
 pub use settings::{DatabaseUrl, DatabaseUrlError, StoreSettings, open};
@@ -198,12 +198,17 @@ pub trait Transaction: Send {
         key: &IdempotencyKey,
     ) -> Result<Option<StoredResponse>, StoreError>;
 
-    /// Stores the response to an idempotent request.
+    /// Stores the response to an idempotent request, or its claim while it runs (replacing
+    /// what was filed under the key).
     async fn store_response(
         &mut self,
         key: &IdempotencyKey,
         response: &StoredResponse,
     ) -> Result<(), StoreError>;
+
+    /// Drops the claim of a request that ended without a response to replay (REQ-IDEM-7); a
+    /// stored response is left alone.
+    async fn release_claim(&mut self, key: &IdempotencyKey) -> Result<(), StoreError>;
 
     /// One access request, as of this transaction (locked, as [`Transaction::credential`]).
     async fn access_request(

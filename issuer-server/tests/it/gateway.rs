@@ -4,7 +4,7 @@
 //! cannot do are not claimed and are answered 501.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -93,11 +93,63 @@ async fn a_hosted_issuer_has_its_own_path_manifest_credentials_and_audit_log() {
     assert_eq!(log["items"][0]["action"], "credential.create");
 }
 
+#[tokio::test]
+async fn a_retry_while_the_first_request_is_in_flight_gets_request_in_progress() {
+    // REQ-IDEM-6: the retry is refused with 409 and changes nothing (it never reaches the
+    // vendor); REQ-IDEM-4: once the first is answered, a retry replays it.
+    let dir = tempfile::tempdir().unwrap();
+    let backend = KeyStore::new(|_| {});
+    let server = Hosted::start(dir.path(), backend.clone(), None).await;
+    let body = json!({"type": "api_key", "name": "k", "scope": [{"permission": "events:read"}]});
+    let send = || {
+        server
+            .client
+            .post(format!("{}/credentials", server.endpoint))
+            .bearer_auth(&server.token)
+            .header("Idempotency-Key", "in-flight-1")
+            .json(&body)
+            .send()
+    };
+    let gate = backend.gate.lock().await;
+    let first = tokio::spawn(send());
+    while backend.issued.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let retry = send().await.unwrap();
+    assert_eq!(retry.status().as_u16(), 409);
+    let problem: Value = retry.json().await.unwrap();
+    assert_eq!(
+        problem["type"], "urn:credential-issuer:problem:request-in-progress",
+        "{problem}"
+    );
+    assert_eq!(
+        backend.issued.load(Ordering::SeqCst),
+        1,
+        "the retry reached the vendor"
+    );
+    drop(gate);
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.unwrap();
+    let replay: Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    assert_eq!(replay["secret"], first["secret"]);
+    assert_eq!(backend.issued.load(Ordering::SeqCst), 1);
+    let (_, list) = server
+        .call(reqwest::Method::GET, "/credentials", None)
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+}
+
 /// A vendor's key store behind the protocol: key id -> accepted by the vendor's API.
 #[derive(Debug)]
 struct KeyStore {
     active: Mutex<BTreeMap<String, bool>>,
     fail_retire: AtomicBool,
+    /// Issuing waits for this lock (a test holds it to keep a request in flight).
+    gate: tokio::sync::Mutex<()>,
+    /// How many issue calls reached the vendor.
+    issued: AtomicUsize,
     capabilities: Capabilities,
 }
 
@@ -110,6 +162,8 @@ impl KeyStore {
         Arc::new(Self {
             active: Mutex::default(),
             fail_retire: AtomicBool::new(false),
+            gate: tokio::sync::Mutex::new(()),
+            issued: AtomicUsize::new(0),
             capabilities,
         })
     }
@@ -132,6 +186,8 @@ impl Backend for KeyStore {
         &self.capabilities
     }
     async fn issue(&self, _request: IssueRequest<'_>) -> Result<Issued, BackendError> {
+        self.issued.fetch_add(1, Ordering::SeqCst);
+        let _gate = self.gate.lock().await;
         let id = format!("key_{}", uuid::Uuid::new_v4().simple());
         self.active.lock().unwrap().insert(id.clone(), true);
         let secret = Secret::new(format!("vendor_{}", uuid::Uuid::new_v4().simple()));

@@ -10,8 +10,8 @@ use credential_issuer_server::backends::VendorKey;
 use credential_issuer_server::keys::Key;
 use credential_issuer_server::store::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, Store, StoreError, StoreSettings, StoredResponse,
-    VersionRecord,
+    ExposureRecord, IdempotencyKey, Store, StoreError, StoreSettings, StoredOutcome,
+    StoredResponse, VersionRecord,
 };
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_spec::audit::verify_chain;
@@ -110,6 +110,7 @@ contract!(
     concurrent_changes_of_one_credential_serialise,
     a_change_that_keeps_the_version_is_made_once,
     one_idempotency_key_is_answered_once,
+    a_claim_is_released_but_a_response_is_kept,
     access_requests_change_only_from_the_expected_status,
     due_work_is_found,
     tokens_vendor_credentials_and_exposures,
@@ -499,18 +500,20 @@ async fn one_idempotency_key_is_answered_once(fixture: Fixture) {
             tokio::spawn(async move {
                 let mut tx = store.begin().await.unwrap();
                 if let Some(first) = tx.stored_response(&key).await.unwrap() {
-                    return first.sealed_body;
+                    return first.outcome;
                 }
                 let response = StoredResponse {
                     operation: "create".to_owned(),
                     request_hash: [7; 32],
-                    status: 201,
-                    sealed_body: vec![n; 4],
+                    outcome: StoredOutcome::Done {
+                        status: 201,
+                        sealed_body: vec![n; 4],
+                    },
                     created_at: Timestamp::now(),
                 };
                 tx.store_response(&key, &response).await.unwrap();
                 tx.commit().await.unwrap();
-                response.sealed_body
+                response.outcome
             })
         })
         .collect();
@@ -542,6 +545,44 @@ async fn one_idempotency_key_is_answered_once(fixture: Fixture) {
     assert_eq!(purged, 1);
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.stored_response(&key).await.unwrap(), None);
+}
+
+/// REQ-IDEM-6, REQ-IDEM-7: a running request's claim is seen by others and dropped when the
+/// request fails; releasing never drops a stored response.
+async fn a_claim_is_released_but_a_response_is_kept(fixture: Fixture) {
+    let store = fixture.open().await;
+    let key = IdempotencyKey {
+        issuer: ISSUER.to_owned(),
+        principal: "tok_1".to_owned(),
+        key: "claimed".to_owned(),
+    };
+    let claim = StoredResponse {
+        operation: "create".to_owned(),
+        request_hash: [1; 32],
+        outcome: StoredOutcome::InProgress,
+        created_at: Timestamp::now(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.store_response(&key, &claim).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.stored_response(&key).await.unwrap(), Some(claim.clone()));
+    tx.release_claim(&key).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.stored_response(&key).await.unwrap(), None);
+    let done = StoredResponse {
+        outcome: StoredOutcome::Done {
+            status: 201,
+            sealed_body: vec![9; 8],
+        },
+        ..claim
+    };
+    tx.store_response(&key, &done).await.unwrap();
+    tx.release_claim(&key).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.stored_response(&key).await.unwrap(), Some(done));
 }
 
 async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) {

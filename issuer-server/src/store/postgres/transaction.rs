@@ -12,7 +12,7 @@ use super::rows::{
 };
 use crate::store::{
     AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey, StoreError,
-    StoredResponse, Transaction,
+    StoredOutcome, StoredResponse, Transaction,
 };
 
 /// A transaction of the PostgreSQL store.
@@ -268,12 +268,28 @@ impl Transaction for PostgresTransaction {
             Ok(StoredResponse {
                 operation: get(&row, "operation")?,
                 request_hash: <[u8; 32]>::try_from(hash).map_err(|_| corrupt("request hash"))?,
-                status: u16::try_from(status).map_err(|_| corrupt("status"))?,
-                sealed_body: get(&row, "sealed_body")?,
+                outcome: StoredOutcome::from_columns(
+                    u16::try_from(status).map_err(|_| corrupt("status"))?,
+                    get(&row, "sealed_body")?,
+                ),
                 created_at: instant(get(&row, "created_at")?)?,
             })
         })
         .transpose()
+    }
+
+    async fn release_claim(&mut self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM idempotency
+              WHERE issuer = $1 AND principal = $2 AND key = $3 AND status = 0",
+        )
+        .bind(&key.issuer)
+        .bind(&key.principal)
+        .bind(&key.key)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(query_error)?;
+        Ok(())
     }
 
     async fn store_response(
@@ -295,8 +311,8 @@ impl Transaction for PostgresTransaction {
         .bind(&key.key)
         .bind(&response.operation)
         .bind(&response.request_hash[..])
-        .bind(i64::from(response.status))
-        .bind(&response.sealed_body)
+        .bind(i64::from(response.outcome.columns().0))
+        .bind(response.outcome.columns().1)
         .bind(response.created_at.unix_millis())
         .execute(&mut *self.tx)
         .await
