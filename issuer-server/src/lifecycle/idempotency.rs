@@ -68,7 +68,7 @@ enum Filed {
     /// The same request is being processed.
     Running,
     /// The same request was answered.
-    Done(IssuedCredential),
+    Done(Box<IssuedCredential>),
 }
 
 async fn look(
@@ -101,7 +101,7 @@ async fn look(
             let body = sealing::open(&context.keys.response_seal, &sealed_body)?;
             let issued = serde_json::from_slice(&body)
                 .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
-            Ok(Filed::Done(issued))
+            Ok(Filed::Done(Box::new(issued)))
         }
     }
 }
@@ -118,7 +118,7 @@ pub(super) async fn claim(
 ) -> Result<Option<IssuedCredential>, LifecycleError> {
     let mut tx = context.store.begin().await?;
     match look(&mut *tx, context, call, request).await? {
-        Filed::Done(first) => return Ok(Some(first)),
+        Filed::Done(first) => return Ok(Some(*first)),
         Filed::Running => return Err(LifecycleError::RequestInProgress),
         Filed::Nothing => {}
     }
@@ -144,7 +144,7 @@ pub(super) async fn replay(
     request: &IdempotencyRequest,
 ) -> Result<Option<IssuedCredential>, LifecycleError> {
     match look(tx, context, call, request).await? {
-        Filed::Done(first) => Ok(Some(first)),
+        Filed::Done(first) => Ok(Some(*first)),
         Filed::Running | Filed::Nothing => Ok(None),
     }
 }
