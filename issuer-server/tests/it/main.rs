@@ -8,6 +8,7 @@
 )]
 
 mod audit;
+mod capability_table;
 mod crash;
 mod credentials;
 mod discovery;
