@@ -15,6 +15,11 @@ use super::{Call, Context, LifecycleError};
 use crate::backends::{BackendError, ListedKey};
 use crate::store::{CredentialFilter, CredentialRecord, VersionRecord};
 
+/// Keys younger than this are left for a later list: one may have been minted by a create or a
+/// rotation still in flight (on this server or another), which records it itself. As long as an
+/// idempotency claim, which outlasts any one request.
+const YOUNGEST_ADOPTED_SECONDS: u64 = super::idempotency::CLAIM_LEASE_SECONDS;
+
 /// Records every working key the vendor lists that the store does not know; returns how many.
 pub(super) async fn adopt_listed(context: &Context, call: &Call) -> Result<usize, LifecycleError> {
     let listed = match context.issuer.backend.list().await {
@@ -23,9 +28,15 @@ pub(super) async fn adopt_listed(context: &Context, call: &Call) -> Result<usize
         Err(error) => return Err(error.into()),
     };
     let known = known_key_ids(context).await?;
+    let now = Timestamp::now();
+    let settled = |listed: &ListedKey| {
+        listed
+            .created_at
+            .is_none_or(|created| created.plus_seconds(YOUNGEST_ADOPTED_SECONDS) <= now)
+    };
     let new: Vec<&ListedKey> = listed
         .iter()
-        .filter(|listed| listed.active && !known.contains(&listed.key.id))
+        .filter(|listed| listed.active && !known.contains(&listed.key.id) && settled(listed))
         .collect();
     if new.is_empty() {
         return Ok(0);

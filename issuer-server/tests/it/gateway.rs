@@ -141,6 +141,50 @@ async fn a_retry_while_the_first_request_is_in_flight_gets_request_in_progress()
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
 
+#[tokio::test]
+async fn a_list_during_a_create_does_not_adopt_the_key_being_minted() {
+    // REQ-LIST-7: adoption is for keys made elsewhere; a key the vendor lists while the create
+    // that minted it is still in flight is recorded once, by that create.
+    let dir = tempfile::tempdir().unwrap();
+    let backend = KeyStore::new(|_| {});
+    let server = Hosted::start(dir.path(), backend.clone(), None).await;
+    let gate = backend.gate.lock().await;
+    let create = tokio::spawn({
+        let (client, endpoint, token) = (
+            server.client.clone(),
+            server.endpoint.clone(),
+            server.token.clone(),
+        );
+        async move {
+            let body =
+                json!({"type": "api_key", "name": "k", "scope": [{"permission": "events:read"}]});
+            client
+                .post(format!("{endpoint}/credentials"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    while backend.issued.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (status, during) = server
+        .call(reqwest::Method::GET, "/credentials", None)
+        .await;
+    assert_eq!(status, 200, "{during}");
+    assert_eq!(during["items"].as_array().unwrap().len(), 0, "{during}");
+    drop(gate);
+    assert_eq!(create.await.unwrap(), 201);
+    let (_, after) = server
+        .call(reqwest::Method::GET, "/credentials", None)
+        .await;
+    assert_eq!(after["items"].as_array().unwrap().len(), 1, "{after}");
+}
+
 /// A vendor's key store behind the protocol: key id -> accepted by the vendor's API.
 #[derive(Debug)]
 struct KeyStore {
@@ -150,6 +194,8 @@ struct KeyStore {
     gate: tokio::sync::Mutex<()>,
     /// How many issue calls reached the vendor.
     issued: AtomicUsize,
+    /// When each key minted through `issue` was made (console keys have no date).
+    minted_at: Mutex<BTreeMap<String, credential_issuer_spec::Timestamp>>,
     capabilities: Capabilities,
 }
 
@@ -164,6 +210,7 @@ impl KeyStore {
             fail_retire: AtomicBool::new(false),
             gate: tokio::sync::Mutex::new(()),
             issued: AtomicUsize::new(0),
+            minted_at: Mutex::default(),
             capabilities,
         })
     }
@@ -187,9 +234,12 @@ impl Backend for KeyStore {
     }
     async fn issue(&self, _request: IssueRequest<'_>) -> Result<Issued, BackendError> {
         self.issued.fetch_add(1, Ordering::SeqCst);
-        let _gate = self.gate.lock().await;
+        // The vendor makes the key (and lists it) before its answer reaches the issuer.
         let id = format!("key_{}", uuid::Uuid::new_v4().simple());
         self.active.lock().unwrap().insert(id.clone(), true);
+        let now = credential_issuer_spec::Timestamp::now();
+        self.minted_at.lock().unwrap().insert(id.clone(), now);
+        let _gate = self.gate.lock().await;
         let secret = Secret::new(format!("vendor_{}", uuid::Uuid::new_v4().simple()));
         Ok(Issued {
             key: Some(VendorKey::new(id)),
@@ -198,13 +248,14 @@ impl Backend for KeyStore {
     }
     async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
         let keys = self.active.lock().unwrap();
+        let minted_at = self.minted_at.lock().unwrap();
         Ok(keys
             .iter()
             .map(|(id, active)| ListedKey {
                 key: VendorKey::new(id.clone()),
                 active: *active,
                 name: Some(format!("console key {id}")),
-                created_at: None,
+                created_at: minted_at.get(id).copied(),
                 hint: Some("vendor_…".into()),
             })
             .collect())
