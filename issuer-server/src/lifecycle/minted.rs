@@ -101,11 +101,11 @@ pub(super) async fn discard(context: &Context, key: Option<&VendorKey>) {
 /// The answer of an operation that minted `key` and then tried to record it: the vendor key is
 /// discarded when the recording failed, or when a concurrent retry's first answer is returned
 /// instead (`(true, first)`).
-pub(super) async fn settle_minted(
+pub(super) async fn settle_minted<T>(
     context: &Context,
     key: Option<&VendorKey>,
-    saved: Result<(bool, IssuedCredential), LifecycleError>,
-) -> Result<IssuedCredential, LifecycleError> {
+    saved: Result<(bool, T), LifecycleError>,
+) -> Result<T, LifecycleError> {
     if saved.as_ref().map_or(true, |(replayed, _)| *replayed) {
         discard(context, key).await;
     }

@@ -10,14 +10,15 @@ use credential_issuer_spec::operations::requests::{
 };
 use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
 use credential_issuer_spec::{
-    AccessRequest, AccessRequestId, AccessRequestStatus, ApiScope, AuditAction, Grant,
-    IssuedCredential, Metadata, Outcome, Secret, Timestamp,
+    AccessRequest, AccessRequestId, AccessRequestStatus, ApiScope, AuditAction, CredentialId,
+    Grant, IssuedCredential, Metadata, Outcome, Secret, Timestamp,
 };
 
 use super::body::{Empty, decode};
 use super::create::build;
-use super::minted::{Mint, mint as mint_secret, new_credential_id};
+use super::minted::{Mint, mint as mint_secret, new_credential_id, settle_minted};
 use super::{Call, Context, LifecycleError, audited};
+use crate::backends::Issued;
 use crate::policy::AccessPolicy;
 use crate::sealing;
 use crate::store::{AccessRequestRecord, StoreError, Transaction};
@@ -103,64 +104,79 @@ pub async fn create_request(
             requester_token: call.caller.token_id.clone(),
             sealed_secret: None,
         };
-        let mut tx = context.store.begin().await?;
-        tx.insert_access_request(&record).await?;
-        let entry = call.audit(
-            AuditAction::RequestCreate,
-            None,
-            None,
-            Outcome::Success,
-            details(&[
-                ("request_id", serde_json::json!(id)),
-                ("requester", serde_json::json!(asked.requester)),
-                ("scope", serde_json::json!(asked.scope)),
-                ("ttl_seconds", serde_json::json!(asked.ttl_seconds)),
-            ]),
-        );
-        tx.append_audit(context.issuer.id.as_str(), entry).await?;
         let automatic = policy.auto_approve.iter().any(|rule| {
             rule.token == call.caller.token_id
                 && context.issuer.index.scope_within(&asked.scope, &rule.scope)
         });
-        if automatic {
+        // The vendor is called before any transaction: a slow vendor holds no lock.
+        let approval = if automatic {
             let scope = asked.scope.clone();
-            mint(
-                context,
-                &mut *tx,
-                call,
-                &mut record,
-                scope,
-                asked.ttl_seconds,
-                None,
-                true,
-            )
-            .await?;
-            tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
-                .await?;
-        }
-        tx.commit().await?;
+            Some(mint_approved(context, &record, scope, asked.ttl_seconds, None, true).await?)
+        } else {
+            None
+        };
+        let key = approval.as_ref().and_then(|a| a.minted.key.clone());
+        let saved = save_request(context, call, &asked, &mut record, approval).await;
+        settle_minted(context, key.as_ref(), saved.map(|()| (false, ()))).await?;
         Ok(record.request)
     })
     .await
 }
 
-/// Mints the approved credential inside `tx`, seals its secret for collection, and records the
-/// approval (by `call`, or by the policy when `automatic`).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one step of one transaction, kept in one place"
-)]
-async fn mint(
+/// Records a new request, approved at once with `approval` when the policy said so.
+async fn save_request(
     context: &Context,
-    tx: &mut dyn Transaction,
     call: &Call,
+    asked: &CreateAccessRequest,
     record: &mut AccessRequestRecord,
+    approval: Option<Approval>,
+) -> Result<(), LifecycleError> {
+    let id = record.request.id.clone();
+    let mut tx = context.store.begin().await?;
+    tx.insert_access_request(record).await?;
+    let entry = call.audit(
+        AuditAction::RequestCreate,
+        None,
+        None,
+        Outcome::Success,
+        details(&[
+            ("request_id", serde_json::json!(id)),
+            ("requester", serde_json::json!(asked.requester)),
+            ("scope", serde_json::json!(asked.scope)),
+            ("ttl_seconds", serde_json::json!(asked.ttl_seconds)),
+        ]),
+    );
+    tx.append_audit(context.issuer.id.as_str(), entry).await?;
+    if let Some(approval) = approval {
+        record_approval(context, &mut *tx, call, record, approval).await?;
+        tx.save_access_request(record, AccessRequestStatus::Pending.as_str())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A credential minted for an approval, not yet recorded.
+struct Approval {
+    create: CreateRequest,
+    id: CredentialId,
+    minted: Issued,
     scope: Vec<Grant>,
     ttl_seconds: u64,
     note: Option<String>,
     automatic: bool,
-) -> Result<(), LifecycleError> {
-    let now = Timestamp::now();
+}
+
+/// Mints the credential an approval of `record` gives (outside any transaction: the backend may
+/// be a vendor's API).
+async fn mint_approved(
+    context: &Context,
+    record: &AccessRequestRecord,
+    scope: Vec<Grant>,
+    ttl_seconds: u64,
+    note: Option<String>,
+    automatic: bool,
+) -> Result<Approval, LifecycleError> {
     let request = &record.request;
     let metadata = Metadata::new(BTreeMap::from([
         ("purpose".to_owned(), "access request".to_owned()),
@@ -177,8 +193,6 @@ async fn mint(
     let mut create = CreateRequest::new(request.credential_type.clone(), name, scope.clone());
     create.expires_in = Some(ttl_seconds);
     create.metadata = metadata;
-    // Minted inside the transaction: access requests are offered by issuers whose backend
-    // mints locally (the native one), where this takes no time.
     let id = new_credential_id();
     let minted = mint_secret(
         context,
@@ -192,6 +206,37 @@ async fn mint(
         },
     )
     .await?;
+    Ok(Approval {
+        create,
+        id,
+        minted,
+        scope,
+        ttl_seconds,
+        note,
+        automatic,
+    })
+}
+
+/// Records the minted credential in `tx`, seals its secret for collection, and records the
+/// approval (by `call`, or by the policy when automatic).
+async fn record_approval(
+    context: &Context,
+    tx: &mut dyn Transaction,
+    call: &Call,
+    record: &mut AccessRequestRecord,
+    approval: Approval,
+) -> Result<(), LifecycleError> {
+    let Approval {
+        create,
+        id,
+        minted,
+        scope,
+        ttl_seconds,
+        note,
+        automatic,
+    } = approval;
+    let now = Timestamp::now();
+    let request = &record.request;
     let (credential, issued) = build(context, &create, id, minted, Some(ttl_seconds), now);
     tx.insert_credential(&credential).await?;
     let actor = if automatic {
@@ -309,7 +354,7 @@ pub async fn approve(
         policy(context)?;
         call.require(ApiScope::RequestsApprove)?;
         let decision: ApproveRequest = decode(body, Empty::IsEmptyObject)?;
-        let (mut tx, mut record) = pending(context, raw_id).await?;
+        let (tx, record) = pending(context, raw_id).await?;
         if record.requester_token == call.caller.token_id {
             return Err(LifecycleError::NotAllowed(
                 "a caller cannot approve its own access request",
@@ -342,20 +387,20 @@ pub async fn approve(
             ));
         }
         call.check_authority(context, &scope)?;
-        mint(
-            context,
-            &mut *tx,
-            call,
-            &mut record,
-            scope,
-            ttl,
-            decision.reason,
-            false,
-        )
-        .await?;
-        save_decision(&mut *tx, &record).await?;
-        tx.commit().await?;
-        Ok(record.request)
+        // The vendor is called between two transactions (a slow vendor holds no lock); the
+        // second records the approval only if the request is still pending.
+        drop(tx);
+        let approval = mint_approved(context, &record, scope, ttl, decision.reason, false).await?;
+        let key = approval.minted.key.clone();
+        let saved = async {
+            let (mut tx, mut record) = pending(context, raw_id).await?;
+            record_approval(context, &mut *tx, call, &mut record, approval).await?;
+            save_decision(&mut *tx, &record).await?;
+            tx.commit().await?;
+            Ok((false, record.request))
+        }
+        .await;
+        settle_minted(context, key.as_ref(), saved).await
     })
     .await
 }

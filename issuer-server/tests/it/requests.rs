@@ -463,3 +463,41 @@ async fn undecided_requests_expire_and_never_yield_a_credential() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn of_concurrent_approvals_one_wins_and_one_credential_is_minted() {
+    // REQ-AR-7, REQ-AR-11: a request is decided once. The approvals mint between two
+    // transactions; the one that finds the request no longer pending discards its credential.
+    let server = server().await;
+    let agent = server.token(&[ApiScope::RequestsCreate], None).await;
+    let approver = server.token(&[ApiScope::RequestsApprove], None).await;
+    let ask = json!({ "requester": "agent:race", "type": "api_key", "ttl_seconds": 60,
+        "reason": "race", "scope": [{ "permission": "events:read" }] });
+    let created = server
+        .send(
+            Method::POST,
+            "/requests",
+            Some(&agent),
+            &[],
+            Some(&ask.to_string()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/requests/{id}/approve");
+    let approvals =
+        (0..6).map(|_| server.send(Method::POST, &path, Some(&approver), &[], Some("{}")));
+    let replies = futures_util::future::join_all(approvals).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    let listed = server.get("/credentials").await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+}
