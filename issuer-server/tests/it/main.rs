@@ -7,18 +7,23 @@
     reason = "test helpers fail loudly; a panic is the failure report"
 )]
 
+mod anthropic;
 mod audit;
 mod crash;
 mod credentials;
 mod discovery;
 mod errors;
 mod gateway;
+mod github;
 mod harness;
+mod openai;
 mod postgres;
 mod readiness;
 mod replicas;
 mod requests;
 mod secrets;
+mod shim_conformance;
 mod store_contract;
 mod trust;
 mod vault;
+mod vendor_rig;
