@@ -14,7 +14,9 @@
 //!   hashes); so revoke and report_exposure are limitations, and [`Backend::retire`] answers
 //!   `Unsupported` until the token's hour is over (then it is dead anyway, and retiring it is
 //!   done);
-//! - list: installation tokens cannot be listed;
+//! - list: GitHub has no API that lists installation tokens, so the issuer's list shows the
+//!   tokens it minted (its own records) and adopts nothing (the protocol's `list` also covers
+//!   `GET /credentials/{id}`, which a rotation's caller needs, so it is offered);
 //! - rotation mints a new token; only `overlap` is offered (an immediate rotation would need
 //!   the old token revoked before the answer).
 
@@ -215,7 +217,12 @@ fn capabilities() -> Capabilities {
                      stops working when its hour ends";
     Capabilities {
         credential_types: vec![CredentialType::ApiKey],
-        operations: vec![Operation::Create, Operation::Rotate, Operation::Introspect],
+        operations: vec![
+            Operation::Create,
+            Operation::List,
+            Operation::Rotate,
+            Operation::Introspect,
+        ],
         rotation_modes: vec![RotationMode::Overlap],
         max_active_versions: None,
         expiry: ExpirySupport::Fixed {
@@ -237,10 +244,6 @@ fn capabilities() -> Capabilities {
             Limitation {
                 operation: Operation::ReportExposure,
                 reason: format!("an exposed token cannot be revoked: {no_revoke}"),
-            },
-            Limitation {
-                operation: Operation::List,
-                reason: "GitHub has no API that lists installation access tokens".into(),
             },
         ],
         documentation_url: Url::parse(
@@ -307,7 +310,14 @@ impl Backend for GitHubBackend {
             .http
             .json(Method::POST, &path, &[], headers, Some(&body))
             .await?;
-        let key = VendorKey::new(minted.token.fingerprint())
+        // GitHub gives a token no id; the shim names it (never after the secret: a hash of a
+        // secret is not served).
+        let id = format!(
+            "ghs-{}-{}",
+            self.installation_id,
+            uuid::Uuid::new_v4().simple()
+        );
+        let key = VendorKey::new(id)
             .with("installation_id", self.installation_id.to_string())
             .with("expires_at", minted.expires_at.unix_seconds().to_string());
         Ok(Issued {

@@ -173,7 +173,7 @@ async fn github_installation_tokens_are_narrowed_to_the_scope_and_last_an_hour()
         .iter()
         .map(|l| l["operation"].as_str().unwrap())
         .collect();
-    assert_eq!(limited, ["revoke", "report_exposure", "list"]);
+    assert_eq!(limited, ["revoke", "report_exposure"]);
 
     let body = json!({"type": "api_key", "name": "ci", "scope": [
         {"permission": "contents:read", "resource": "repository:app"},
