@@ -36,6 +36,8 @@ pub(crate) struct FakeKey {
 pub(crate) struct FakeOpenAi {
     pub(crate) project_keys: BTreeMap<String, FakeKey>,
     pub(crate) admin_keys: BTreeMap<String, FakeKey>,
+    /// Answer service-account creation without `role`, which the description requires.
+    pub(crate) break_answers: bool,
 }
 
 type Shared = Arc<Mutex<FakeOpenAi>>;
@@ -72,6 +74,7 @@ async fn create_service_account(
     let key_id = format!("key_{}", random(12));
     let created_at = now();
     let name = body["name"].as_str().unwrap_or_default().to_owned();
+    let broken = fake.lock().unwrap().break_answers;
     fake.lock().unwrap().project_keys.insert(
         key_id.clone(),
         FakeKey {
@@ -81,9 +84,7 @@ async fn create_service_account(
             expires_in_seconds: None,
         },
     );
-    (
-        StatusCode::OK,
-        Json(json!({
+    let mut answer = json!({
             "object": "organization.project.service_account",
             "id": account,
             "name": name,
@@ -96,8 +97,11 @@ async fn create_service_account(
                 "created_at": created_at,
                 "id": key_id,
             }
-        })),
-    )
+    });
+    if broken {
+        answer.as_object_mut().unwrap().remove("role");
+    }
+    (StatusCode::OK, Json(answer))
 }
 
 async fn delete_service_account(
@@ -538,5 +542,26 @@ async fn prism_refuses_a_request_the_openai_description_does_not_allow() {
     assert!(
         rig.fake.lock().unwrap().project_keys.is_empty(),
         "Prism did not pass it on"
+    );
+}
+
+#[tokio::test]
+async fn prism_refuses_an_answer_the_openai_description_does_not_allow() {
+    let Some(rig) = Rig::start("openai prism answers", "project_key").await else {
+        return;
+    };
+    // The fake forgets `role`, which the description requires: Prism answers 500 instead of
+    // passing the answer on, and the issuer reports the vendor unavailable (REQ-ERR-16: no
+    // secret in the problem).
+    rig.fake.lock().unwrap().break_answers = true;
+    let body =
+        json!({"type": "api_key", "name": "ci", "scope": [{"permission": "project:member"}]});
+    let refused = rig.server.post(&rig.url("/credentials"), &body).await;
+    refused.assert_problem(502, "upstream-unavailable");
+    assert!(!refused.text.contains("sk-svcacct-"), "{}", refused.text);
+    assert!(
+        rig.prism.log_text().contains("VIOLATIONS"),
+        "{}",
+        rig.prism.log_text()
     );
 }
