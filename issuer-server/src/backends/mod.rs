@@ -19,8 +19,12 @@
 //! A vendor that implements the protocol over its own key store implements this trait and
 //! mounts the router in its own axum application; see `examples/custom_backend.rs`.
 
+pub mod anthropic;
+pub mod github;
 pub mod native;
+pub mod openai;
 pub mod registry;
+pub mod vendor_http;
 
 use std::collections::BTreeMap;
 

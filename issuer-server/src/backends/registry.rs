@@ -11,14 +11,13 @@ use super::native::NativeBackend;
 use crate::gateway::{AdminCredentials, GatewayError, HostedIssuer};
 
 /// The names of the backends [`build`] knows.
-pub const KNOWN: &[&str] = &["native"];
+pub const KNOWN: &[&str] = &["native", "openai", "github", "anthropic"];
 
 /// Builds the backend `hosted` names, from its settings and admin credentials.
 pub fn build(
     hosted: &HostedIssuer,
     admin: &AdminCredentials,
 ) -> Result<Arc<dyn Backend>, GatewayError> {
-    let _ = admin;
     match hosted.backend.as_str() {
         "native" => {
             let settings: NativeSettings = settings(hosted)?;
@@ -32,6 +31,35 @@ pub fn build(
                 format,
                 settings.min_ttl_seconds,
                 settings.max_ttl_seconds,
+            )))
+        }
+        "openai" => {
+            let settings: super::openai::OpenAiSettings = settings(hosted)?;
+            let key = admin.require("admin_key")?.clone();
+            let backend = super::openai::OpenAiBackend::new(settings, key).map_err(|e| {
+                GatewayError::Settings {
+                    path: hosted.path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            Ok(Arc::new(backend))
+        }
+        "github" => {
+            let settings: super::github::GitHubSettings = settings(hosted)?;
+            let key = admin.require("private_key")?;
+            let backend = super::github::GitHubBackend::new(settings, key).map_err(|e| {
+                GatewayError::Settings {
+                    path: hosted.path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            Ok(Arc::new(backend))
+        }
+        "anthropic" => {
+            let settings: super::anthropic::AnthropicSettings = settings(hosted)?;
+            let key = admin.require("admin_key")?.clone();
+            Ok(Arc::new(super::anthropic::AnthropicBackend::new(
+                settings, key,
             )))
         }
         other => Err(GatewayError::UnknownBackend(other.to_owned())),

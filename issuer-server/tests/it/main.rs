@@ -7,6 +7,7 @@
     reason = "test helpers fail loudly; a panic is the failure report"
 )]
 
+mod anthropic;
 mod audit;
 mod capability_table;
 mod crash;
@@ -14,12 +15,16 @@ mod credentials;
 mod discovery;
 mod errors;
 mod gateway;
+mod github;
 mod harness;
+mod openai;
 mod postgres;
 mod readiness;
 mod replicas;
 mod requests;
 mod secrets;
+mod shim_conformance;
 mod store_contract;
 mod trust;
 mod vault;
+mod vendor_rig;

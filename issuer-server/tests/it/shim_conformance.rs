@@ -1,0 +1,69 @@
+//! The conformance suite against every shim issuer, through the vendor rigs: every operation a
+//! shim's manifest claims is checked, with mutations; the others are skipped with the
+//! manifest's reason. Zero failures, no allowlist.
+
+use credential_issuer_conformance::{Config, Outcome, run};
+
+async fn conform(name: &str, issuer: String, token: String) {
+    let report = run(Config {
+        issuer,
+        token: Some(token),
+        allow_mutations: true,
+        only: vec![],
+        restricted: None,
+        requester: None,
+    })
+    .await;
+    let failed: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .map(|r| format!("{r:?}"))
+        .collect();
+    println!("{name}: {:?}", report.summary);
+    assert!(
+        failed.is_empty(),
+        "{name}: {} failed:\n{}",
+        failed.len(),
+        failed.join("\n\n")
+    );
+    assert!(report.summary.passed > 0, "{name}: nothing passed");
+}
+
+#[tokio::test]
+async fn conformance_openai_project_keys() {
+    let Some(rig) = crate::openai::Rig::start("conformance openai", "project_key").await else {
+        return;
+    };
+    let issuer = format!("{}/openai", rig.server.issuer);
+    conform("openai project_key", issuer, rig.server.admin.clone()).await;
+}
+
+#[tokio::test]
+async fn conformance_openai_admin_keys() {
+    let Some(rig) = crate::openai::Rig::start("conformance openai admin", "admin_key").await else {
+        return;
+    };
+    let issuer = format!("{}/openai", rig.server.issuer);
+    conform("openai admin_key", issuer, rig.server.admin.clone()).await;
+}
+
+#[tokio::test]
+async fn conformance_github_installation_tokens() {
+    let Some(rig) = crate::github::Rig::start("conformance github").await else {
+        return;
+    };
+    let issuer = format!("{}/github", rig.server.issuer);
+    conform("github", issuer, rig.server.admin.clone()).await;
+}
+
+#[tokio::test]
+async fn conformance_anthropic() {
+    let rig = crate::anthropic::Rig::start("inactive").await;
+    rig.fake
+        .lock()
+        .unwrap()
+        .insert("apikey_conformance".into(), "active".into());
+    let issuer = format!("{}/anthropic", rig.server.issuer);
+    conform("anthropic", issuer, rig.server.admin.clone()).await;
+}
