@@ -58,7 +58,9 @@ pub(crate) fn problem_type(error: &LifecycleError) -> ProblemType {
         E::AlreadyCollected => ProblemType::AlreadyCollected,
         E::NotAllowed(_) | E::NeverRequestable(_) => ProblemType::Forbidden,
         E::RequestsNotOffered | E::OperationNotOffered(_) => ProblemType::OperationNotSupported,
-        E::Backend(BackendError::Unsupported(_)) => ProblemType::OperationNotSupported,
+        E::Backend(BackendError::Unsupported(_) | BackendError::NotYet { .. }) => {
+            ProblemType::OperationNotSupported
+        }
         E::Backend(BackendError::Rejected(_)) => ProblemType::InvalidRequest,
         E::Backend(BackendError::Unavailable(_)) => ProblemType::UpstreamUnavailable,
         E::CredentialExpired(_) => ProblemType::CredentialExpired,

@@ -331,13 +331,15 @@ impl Backend for GitHubBackend {
         let expires = key
             .attribute("expires_at")
             .and_then(|s| s.parse::<i64>().ok());
-        match expires {
-            Some(expires) if Timestamp::now().unix_seconds() >= expires => Ok(()),
-            _ => Err(BackendError::Unsupported(
-                "GitHub revokes an installation token only with the token itself, which this \
-                 issuer does not keep; it stops working when its hour ends"
-                    .into(),
-            )),
+        let reason = "GitHub revokes an installation token only with the token itself, which \
+                      this issuer does not keep; it stops working when its hour ends";
+        match expires.and_then(|s| Timestamp::from_unix_millis(s.saturating_mul(1000))) {
+            Some(expires) if Timestamp::now() >= expires => Ok(()),
+            Some(until) => Err(BackendError::NotYet {
+                until,
+                reason: reason.into(),
+            }),
+            None => Err(BackendError::Unsupported(reason.into())),
         }
     }
 }

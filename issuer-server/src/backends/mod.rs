@@ -206,6 +206,15 @@ pub enum BackendError {
     /// The vendor failed or could not be reached (served as `upstream-unavailable`).
     #[error("the vendor is unavailable: {0}")]
     Unavailable(String),
+    /// The key cannot be retired before `until`, when it stops working by itself (a GitHub
+    /// installation token, which only the token can revoke); the retirement queue waits.
+    #[error("the key cannot be retired before {until}: {reason}")]
+    NotYet {
+        /// When the key stops working.
+        until: Timestamp,
+        /// Why it cannot be retired sooner.
+        reason: String,
+    },
 }
 
 /// Where credentials are minted: the native issuer, or a shim over a vendor's admin API.

@@ -120,6 +120,15 @@ impl OpenAiBackend {
         self.http.headers(&[("authorization", &bearer)])
     }
 
+    /// Whether a listed key, shown as `redacted` (`sk-admin...xyz`: a prefix, `...`, the last
+    /// characters), is the admin key this issuer authenticates with.
+    fn is_own_key(&self, redacted: &str) -> bool {
+        let own = self.admin_key.expose();
+        redacted.split_once("...").is_some_and(|(head, tail)| {
+            !head.is_empty() && !tail.is_empty() && own.starts_with(head) && own.ends_with(tail)
+        })
+    }
+
     fn project_path(&self) -> String {
         format!("/v1/organization/projects/{}", self.project_id)
     }
@@ -349,6 +358,8 @@ impl Backend for OpenAiBackend {
                 let now = Timestamp::now();
                 Ok(keys
                     .into_iter()
+                    // The key this issuer authenticates with is not one of its credentials.
+                    .filter(|key| !self.is_own_key(&key.redacted_value))
                     .map(|key| ListedKey {
                         active: key
                             .expires_at

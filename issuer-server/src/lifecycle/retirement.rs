@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::{AuditAction, Outcome, Timestamp};
 
 use super::{Context, LifecycleError};
+use crate::backends::BackendError;
 use crate::store::{AuditEntry, StoreError};
 
 /// Retires at their vendors the keys of ended versions, for every issuer in `contexts` (one per
@@ -19,7 +20,10 @@ pub async fn retire_due(contexts: &[Context]) -> Result<usize, LifecycleError> {
     let Some(first) = contexts.first() else {
         return Ok(0);
     };
-    let due = first.store.due_vendor_retirements(100).await?;
+    let due = first
+        .store
+        .due_vendor_retirements(Timestamp::now(), 100)
+        .await?;
     let mut retired = 0;
     for (issuer, id) in due {
         let Some(context) = contexts.iter().find(|c| c.issuer.id.as_str() == issuer) else {
@@ -36,17 +40,31 @@ pub async fn retire_due(contexts: &[Context]) -> Result<usize, LifecycleError> {
             if !server.awaits_vendor_retirement(wire.status) {
                 continue;
             }
-            match context.issuer.backend.retire(key).await {
-                Ok(()) => confirmed.push(server.version),
-                Err(error) => tracing::warn!(
+            let error = match context.issuer.backend.retire(key).await {
+                Ok(()) => {
+                    confirmed.push(server.version);
+                    continue;
+                }
+                Err(error) => error,
+            };
+            let until = retry_at(&error, Timestamp::now());
+            if matches!(error, BackendError::NotYet { .. }) {
+                tracing::debug!(%error, credential_id = %id, version = server.version, "vendor key retires itself later");
+            } else {
+                tracing::warn!(
                     %error,
                     credential_id = %id,
                     version = server.version,
                     key_id = %key.id,
                     backend = context.issuer.backend.kind(),
-                    "could not retire a vendor key; retrying at the next sweep"
-                ),
+                    retry_at = %until,
+                    "could not retire a vendor key; trying again later"
+                );
             }
+            context
+                .store
+                .defer_vendor_retirement(&issuer, &id, server.version, until)
+                .await?;
         }
         if confirmed.is_empty() {
             continue;
@@ -60,6 +78,23 @@ pub async fn retire_due(contexts: &[Context]) -> Result<usize, LifecycleError> {
     }
     Ok(retired)
 }
+
+/// When to try a failed retirement again: when the key can be retired, after a vendor outage
+/// in half a minute, after a refusal (which a person must look at) in ten minutes.
+fn retry_at(error: &BackendError, now: Timestamp) -> Timestamp {
+    match error {
+        BackendError::NotYet { until, .. } => (*until).max(now.plus_seconds(1)),
+        BackendError::Unavailable(_) => now.plus_seconds(UNAVAILABLE_RETRY_SECONDS),
+        BackendError::Rejected(_) | BackendError::Unsupported(_) => {
+            now.plus_seconds(REFUSED_RETRY_SECONDS)
+        }
+    }
+}
+
+/// How long the queue waits after a vendor outage.
+const UNAVAILABLE_RETRY_SECONDS: u64 = 30;
+/// How long the queue waits after the vendor refused a retirement.
+const REFUSED_RETRY_SECONDS: u64 = 600;
 
 /// Marks `versions` retired at the vendor, with one audit event each.
 async fn record_retired(

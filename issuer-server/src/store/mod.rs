@@ -112,11 +112,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Credentials with a revoked or expired version whose key at a vendor is not yet retired
     /// (the durable queue of a shim's pending retirements). On a database shared by replicas,
-    /// only the replica holding the sweep lease is given work.
+    /// only the replica holding the sweep lease is given work. Keys deferred past `now` are
+    /// left out.
     async fn due_vendor_retirements(
         &self,
+        now: Timestamp,
         limit: u32,
     ) -> Result<Vec<(String, CredentialId)>, StoreError>;
+
+    /// Leaves the vendor key of `version` out of the queue until `until` (a retirement that
+    /// failed, or that the vendor cannot do before then). A later change of the version keeps
+    /// it; the retirement itself clears nothing, since a retired key leaves the queue anyway.
+    async fn defer_vendor_retirement(
+        &self,
+        issuer: &str,
+        id: &CredentialId,
+        version: u32,
+        until: Timestamp,
+    ) -> Result<(), StoreError>;
 
     /// Deletes stored responses created before `before` (their replay window is over, and they
     /// hold sealed secrets that must not outlive it, REQ-SEC-15). Returns how many went.

@@ -446,19 +446,44 @@ impl Store for SqliteStore {
 
     async fn due_vendor_retirements(
         &self,
+        now: Timestamp,
         limit: u32,
     ) -> Result<Vec<(String, CredentialId)>, StoreError> {
         let rows = sqlx::query(
             "SELECT DISTINCT issuer, credential_id AS id FROM versions
                WHERE vendor_key IS NOT NULL AND vendor_retired_at IS NULL
                  AND status IN ('revoked', 'expired')
+                 AND (vendor_retry_at IS NULL OR vendor_retry_at <= ?)
              LIMIT ?",
         )
+        .bind(now.unix_millis())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
         issuers_and_ids(&rows)
+    }
+
+    async fn defer_vendor_retirement(
+        &self,
+        issuer: &str,
+        id: &CredentialId,
+        version: u32,
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
+        sqlx::query(
+            "UPDATE versions SET vendor_retry_at = ?
+              WHERE issuer = ? AND credential_id = ? AND version = ?",
+        )
+        .bind(until.unix_millis())
+        .bind(issuer)
+        .bind(id.as_str())
+        .bind(i64::from(version))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {

@@ -29,6 +29,16 @@ pub(crate) struct FakeKey {
     pub(crate) name: String,
     pub(crate) created_at: i64,
     pub(crate) expires_in_seconds: Option<u64>,
+    /// How the key is shown in lists: its prefix, `...`, its last characters.
+    pub(crate) redacted_value: String,
+}
+
+/// The key the rig's shim authenticates with, which OpenAI lists among the admin keys too.
+pub(crate) const RIG_ADMIN_KEY_ID: &str = "key_rig_admin";
+
+/// `value` as OpenAI lists it.
+fn redact(prefix: &str, value: &str) -> String {
+    format!("{prefix}...{}", &value[value.len() - 4..])
 }
 
 /// A small stateful OpenAI: project keys (by key id) and admin keys (by key id).
@@ -82,6 +92,7 @@ async fn create_service_account(
             name: "Secret Key".into(),
             created_at,
             expires_in_seconds: None,
+            redacted_value: "sk-...abcd".into(),
         },
     );
     let mut answer = json!({
@@ -181,7 +192,7 @@ fn admin_key_json(id: &str, key: &FakeKey) -> Value {
         "object": "organization.admin_api_key",
         "id": id,
         "name": key.name,
-        "redacted_value": "sk-admin...abcd",
+        "redacted_value": key.redacted_value,
         "created_at": key.created_at,
         "expires_at": key.expires_in_seconds.map(|s| key.created_at + i64::try_from(s).unwrap()),
         "last_used_at": null,
@@ -191,14 +202,16 @@ fn admin_key_json(id: &str, key: &FakeKey) -> Value {
 
 async fn create_admin_key(State(fake): State<Shared>, Json(body): Json<Value>) -> Json<Value> {
     let id = format!("key_{}", random(12));
+    let value = format!("sk-admin-{}{}", random(32), random(16));
     let key = FakeKey {
         service_account: None,
         name: body["name"].as_str().unwrap_or_default().to_owned(),
         created_at: now(),
         expires_in_seconds: body["expires_in_seconds"].as_u64(),
+        redacted_value: redact("sk-admin", &value),
     };
     let mut answer = admin_key_json(&id, &key);
-    answer["value"] = json!(format!("sk-admin-{}{}", random(32), random(16)));
+    answer["value"] = json!(value);
     fake.lock().unwrap().admin_keys.insert(id, key);
     Json(answer)
 }
@@ -256,6 +269,16 @@ async fn require_admin_key(
 /// Starts the fake OpenAI; returns its state and address.
 pub(crate) async fn start_fake() -> (Shared, SocketAddr) {
     let fake: Shared = Arc::default();
+    fake.lock().unwrap().admin_keys.insert(
+        RIG_ADMIN_KEY_ID.to_owned(),
+        FakeKey {
+            service_account: None,
+            name: "the shim's own admin key".into(),
+            created_at: 1_700_000_000,
+            expires_in_seconds: None,
+            redacted_value: redact("sk-admin", ADMIN_KEY),
+        },
+    );
     let router = axum::Router::new()
         .route(
             "/v1/organization/projects/{project}/service_accounts",
@@ -299,7 +322,7 @@ pub(crate) struct Rig {
 impl Rig {
     pub(crate) async fn start(test: &str, key_kind: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
-        let spec = openai_spec(test, dir.path())?;
+        let spec = openai_spec();
         let (fake, addr) = start_fake().await;
         let prism = Prism::start(test, &spec, addr, dir.path()).await?;
         let key_file = dir.path().join("openai-admin-key");
@@ -426,6 +449,7 @@ async fn openai_project_keys_are_service_accounts_rotated_by_create_then_delete(
             name: "made by a person".into(),
             created_at: 1_700_000_000,
             expires_in_seconds: None,
+            redacted_value: "sk-...wxyz".into(),
         },
     );
     let listed = server.get(&rig.url("/credentials")).await;
@@ -517,7 +541,31 @@ async fn openai_admin_keys_carry_the_lifetime_asked_for() {
         revoked.text,
         rig.prism.log_text()
     );
-    assert!(rig.fake.lock().unwrap().admin_keys.is_empty());
+    let admin_keys = rig.fake.lock().unwrap().admin_keys.clone();
+    assert_eq!(
+        admin_keys.keys().collect::<Vec<_>>(),
+        vec![RIG_ADMIN_KEY_ID],
+        "the minted key is gone, the shim's own is not"
+    );
+}
+
+#[tokio::test]
+async fn an_openai_admin_issuer_does_not_adopt_the_key_it_authenticates_with() {
+    // REQ-LIST-7: adoption is for keys made elsewhere; the shim's own admin key is listed by
+    // OpenAI, but a credential for it could be revoked through the issuer and cut it off.
+    let Some(rig) = Rig::start("openai own admin key", "admin_key").await else {
+        return;
+    };
+    let listed = rig.server.get(&rig.url("/credentials")).await;
+    assert_eq!(listed.status.as_u16(), 200, "{}", listed.text);
+    assert_eq!(listed.json()["items"], json!([]), "{}", listed.text);
+    assert!(
+        rig.fake
+            .lock()
+            .unwrap()
+            .admin_keys
+            .contains_key(RIG_ADMIN_KEY_ID)
+    );
 }
 
 #[tokio::test]

@@ -823,7 +823,13 @@ async fn vendor_keys_of_ended_versions_queue_until_retired(fixture: Fixture) {
     insert(&*store, &record).await;
     let read = store.credential(ISSUER, &id(1)).await.unwrap().unwrap();
     assert_eq!(read, record, "the vendor key and key_id round-trip");
-    assert!(store.due_vendor_retirements(10).await.unwrap().is_empty());
+    assert!(
+        store
+            .due_vendor_retirements(Timestamp::now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The version ends: its key joins the queue (rows, so a restart finds it too).
     let mut ended = record.clone();
     ended.credential.versions[0].status = VersionStatus::Revoked;
@@ -832,7 +838,37 @@ async fn vendor_keys_of_ended_versions_queue_until_retired(fixture: Fixture) {
     tx.save_credential(&ended, 1).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        store.due_vendor_retirements(10).await.unwrap(),
+        store
+            .due_vendor_retirements(Timestamp::now(), 10)
+            .await
+            .unwrap(),
+        vec![(ISSUER.to_owned(), id(1))]
+    );
+    // Deferred (the vendor was down): out of the queue until then, even across a save.
+    let later = Timestamp::now().plus_seconds(60);
+    store
+        .defer_vendor_retirement(ISSUER, &id(1), 1, later)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due_vendor_retirements(Timestamp::now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.save_credential(&ended, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store
+            .due_vendor_retirements(Timestamp::now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.due_vendor_retirements(later, 10).await.unwrap(),
         vec![(ISSUER.to_owned(), id(1))]
     );
     // Retired: it leaves the queue.
@@ -840,5 +876,11 @@ async fn vendor_keys_of_ended_versions_queue_until_retired(fixture: Fixture) {
     let mut tx = store.begin().await.unwrap();
     tx.save_credential(&ended, 1).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(store.due_vendor_retirements(10).await.unwrap().is_empty());
+    assert!(
+        store
+            .due_vendor_retirements(later, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

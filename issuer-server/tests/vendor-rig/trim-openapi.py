@@ -90,7 +90,8 @@ def main(argv):
         "components": kept,
     }
     with open(out, "w", encoding="utf-8") as f:
-        json.dump(trimmed, f)
+        json.dump(trimmed, f, sort_keys=True, indent=1)
+        f.write("\n")
 
 
 if __name__ == "__main__":

@@ -350,6 +350,7 @@ impl Store for PostgresStore {
 
     async fn due_vendor_retirements(
         &self,
+        now: Timestamp,
         limit: u32,
     ) -> Result<Vec<(String, CredentialId)>, StoreError> {
         // Work for the replica that holds the sweep lease; a retirement is idempotent at the
@@ -361,13 +362,36 @@ impl Store for PostgresStore {
             "SELECT DISTINCT issuer, credential_id AS id FROM versions
                WHERE vendor_key IS NOT NULL AND vendor_retired_at IS NULL
                  AND status IN ('revoked', 'expired')
-             LIMIT $1",
+                 AND (vendor_retry_at IS NULL OR vendor_retry_at <= $1)
+             LIMIT $2",
         )
+        .bind(now.unix_millis())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
         issuers_and_ids(&rows)
+    }
+
+    async fn defer_vendor_retirement(
+        &self,
+        issuer: &str,
+        id: &CredentialId,
+        version: u32,
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE versions SET vendor_retry_at = $1
+              WHERE issuer = $2 AND credential_id = $3 AND version = $4",
+        )
+        .bind(until.unix_millis())
+        .bind(issuer)
+        .bind(id.as_str())
+        .bind(i64::from(version))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        Ok(())
     }
 
     async fn purge_stored_responses(&self, before: Timestamp) -> Result<u64, StoreError> {
