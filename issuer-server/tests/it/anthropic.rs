@@ -62,7 +62,9 @@ fn api_key(id: &str, status: &str) -> Value {
     json!({
         "type": "api_key",
         "id": id,
-        "created_at": "2026-11-01T12:00:00Z",
+        // Made a moment ago in the console: a person lists right after making a key, and it
+        // must be registered at once.
+        "created_at": credential_issuer_spec::Timestamp::now(),
         "created_by": {"id": "user_rig", "type": "user"},
         "expires_at": null,
         "name": format!("console key {id}"),
