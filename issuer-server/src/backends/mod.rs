@@ -19,6 +19,7 @@
 //! A vendor that implements the protocol over its own key store implements this trait and
 //! mounts the router in its own axum application; see `examples/custom_backend.rs`.
 
+pub mod aws;
 pub mod native;
 pub mod registry;
 

@@ -7,18 +7,18 @@ use credential_issuer_spec::NativeSecretFormat;
 use serde::Deserialize;
 
 use super::Backend;
+use super::aws;
 use super::native::NativeBackend;
 use crate::gateway::{AdminCredentials, GatewayError, HostedIssuer};
 
 /// The names of the backends [`build`] knows.
-pub const KNOWN: &[&str] = &["native"];
+pub const KNOWN: &[&str] = &["native", "aws-iam", "aws-bedrock", "aws-sts"];
 
 /// Builds the backend `hosted` names, from its settings and admin credentials.
 pub fn build(
     hosted: &HostedIssuer,
     admin: &AdminCredentials,
 ) -> Result<Arc<dyn Backend>, GatewayError> {
-    let _ = admin;
     match hosted.backend.as_str() {
         "native" => {
             let settings: NativeSettings = settings(hosted)?;
@@ -34,6 +34,18 @@ pub fn build(
                 settings.max_ttl_seconds,
             )))
         }
+        "aws-iam" => Ok(Arc::new(aws::IamBackend::new(
+            settings(hosted)?,
+            aws::settings::admin_key(admin)?,
+        ))),
+        "aws-bedrock" => Ok(Arc::new(aws::BedrockBackend::new(
+            settings(hosted)?,
+            aws::settings::admin_key(admin)?,
+        ))),
+        "aws-sts" => Ok(Arc::new(aws::StsBackend::new(
+            settings(hosted)?,
+            aws::settings::admin_key(admin)?,
+        ))),
         other => Err(GatewayError::UnknownBackend(other.to_owned())),
     }
 }
