@@ -8,6 +8,7 @@
 )]
 
 mod audit;
+mod aws;
 mod crash;
 mod credentials;
 mod discovery;
