@@ -34,19 +34,27 @@ pub fn build(
                 settings.max_ttl_seconds,
             )))
         }
-        "aws-iam" => Ok(Arc::new(aws::IamBackend::new(
-            settings(hosted)?,
-            aws::settings::admin_key(admin)?,
-        ))),
-        "aws-bedrock" => Ok(Arc::new(aws::BedrockBackend::new(
-            settings(hosted)?,
-            aws::settings::admin_key(admin)?,
-        ))),
+        "aws-iam" => Ok(Arc::new(
+            aws::IamBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
+        "aws-bedrock" => Ok(Arc::new(
+            aws::BedrockBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
         "aws-sts" => Ok(Arc::new(aws::StsBackend::new(
             settings(hosted)?,
             aws::settings::admin_key(admin)?,
         ))),
         other => Err(GatewayError::UnknownBackend(other.to_owned())),
+    }
+}
+
+/// Settings that parse but cannot work together.
+fn invalid(hosted: &HostedIssuer, error: &dyn std::fmt::Display) -> GatewayError {
+    GatewayError::Settings {
+        path: hosted.path.clone(),
+        message: error.to_string(),
     }
 }
 

@@ -307,8 +307,13 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
     let id = created["id"].as_str().unwrap().to_owned();
     let old = key_id(&created, 0);
     let old_secret = created["secret"].as_str().unwrap().to_owned();
+    let grace = Duration::from_secs(10);
+    let rotated_at = std::time::Instant::now();
     let rotated = server
-        .rotate(&id, json!({"mode": "overlap", "grace_period_seconds": 3}))
+        .rotate(
+            &id,
+            json!({"mode": "overlap", "grace_period_seconds": grace.as_secs()}),
+        )
         .await;
     let new = key_id(&rotated, 1);
     assert_eq!(
@@ -324,7 +329,11 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
     // The server stops before the grace period ends, and stays down past it.
     let token = server.token.clone();
     drop(server);
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(
+        rotated_at.elapsed() < grace,
+        "the machine is too slow for this test: the grace period ended before the server stopped"
+    );
+    tokio::time::sleep((grace + Duration::from_secs(1)).saturating_sub(rotated_at.elapsed())).await;
     assert_eq!(
         moto.key_ids(USER).await,
         both,

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use super::error::AwsError;
 use super::iam::{IAM_VERSION, KEYS_PER_USER};
 use super::query::{Members, QueryClient, SecretText};
-use super::settings::IamSettings;
+use super::settings::{IamSettings, SettingsError};
 use super::sigv4::{AdminKey, Signer};
 use crate::backends::{
     Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
@@ -50,13 +50,16 @@ pub struct BedrockBackend {
 
 impl BedrockBackend {
     /// A backend managing the Bedrock API keys of `settings.user_name`, signing with `admin`.
-    pub fn new(settings: IamSettings, admin: AdminKey) -> Self {
+    pub fn new(settings: IamSettings, admin: AdminKey) -> Result<Self, SettingsError> {
+        let (Some(user_name), None) = (settings.user_name, settings.group_name) else {
+            return Err(SettingsError::UserName);
+        };
         let signer = Signer::new(admin, settings.region, "iam");
-        Self {
+        Ok(Self {
             client: QueryClient::new(settings.endpoint_url, IAM_VERSION, signer),
-            user_name: settings.user_name,
+            user_name,
             capabilities: capabilities(),
-        }
+        })
     }
 
     async fn list_credentials(&self) -> Result<Vec<CredentialMetadata>, AwsError> {

@@ -12,15 +12,23 @@
 //! - revoke: `UpdateAccessKey` to `Inactive`, then `DeleteAccessKey`;
 //! - list: `ListAccessKeys`, so keys made in the console are adopted.
 //!
+//! With the `group_name` setting instead of `user_name`, each credential is its own IAM user
+//! (`CreateUser` under the path `/credential-issuer/`, named after the credential id, then
+//! `AddUserToGroup`), so the two-key limit is per credential and what a credential may do is
+//! the group's policies; the user is removed from the group and deleted with its last key.
+//! The protocol scope is not mapped onto IAM policies: every credential of one issuer gets
+//! the group's permissions.
+//!
 //! Access keys never expire by themselves, so `expires_in` is refused.
 
 use async_trait::async_trait;
 use credential_issuer_spec::{CredentialType, Operation, RotationMode, Secret, Timestamp};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use super::error::AwsError;
 use super::query::{Members, QueryClient, SecretText};
-use super::settings::IamSettings;
+use super::settings::{IamSettings, SettingsError};
 use super::sigv4::{AdminKey, Signer};
 use crate::backends::{
     Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
@@ -32,39 +40,60 @@ pub(crate) const IAM_VERSION: &str = "2010-05-08";
 /// The most access keys IAM lets one user hold.
 pub const KEYS_PER_USER: u32 = 2;
 
-/// The access keys of one IAM user.
+/// The IAM path of the users made for credentials (`group_name` mode).
+const USER_PATH: &str = "/credential-issuer/";
+
+/// The `VendorKey` attribute marking a user this backend made, deleted with its last key.
+const OWNED_USER: &str = "owned_user";
+
+/// Whose keys the backend manages.
+#[derive(Debug, Clone)]
+enum Owner {
+    /// One existing IAM user holds every credential's keys (two at most, all told).
+    User(String),
+    /// Each credential is its own IAM user, made in this group.
+    Group(String),
+}
+
+/// The access keys of one IAM user, or of one IAM user per credential.
 #[derive(Debug)]
 pub struct IamBackend {
     client: QueryClient,
-    user_name: String,
+    owner: Owner,
     capabilities: Capabilities,
 }
 
 impl IamBackend {
-    /// A backend managing the access keys of `settings.user_name`, signing with `admin`.
-    pub fn new(settings: IamSettings, admin: AdminKey) -> Self {
+    /// A backend managing the access keys of `settings.user_name` (or of a user per
+    /// credential in `settings.group_name`), signing with `admin`.
+    pub fn new(settings: IamSettings, admin: AdminKey) -> Result<Self, SettingsError> {
+        let owner = match (settings.user_name, settings.group_name) {
+            (Some(user), None) => Owner::User(user),
+            (None, Some(group)) => Owner::Group(group),
+            _ => return Err(SettingsError::Owner),
+        };
         let signer = Signer::new(admin, settings.region, "iam");
-        Self {
+        Ok(Self {
             client: QueryClient::new(settings.endpoint_url, IAM_VERSION, signer),
-            user_name: settings.user_name,
+            owner,
             capabilities: capabilities(),
-        }
+        })
     }
 
-    async fn create_key(&self) -> Result<AccessKey, AwsError> {
+    async fn create_key(&self, user: &str) -> Result<AccessKey, AwsError> {
         let answer: CreateAccessKeyResponse = self
             .client
-            .call("CreateAccessKey", &[("UserName", &self.user_name)])
+            .call("CreateAccessKey", &[("UserName", user)])
             .await?;
         Ok(answer.result.access_key)
     }
 
-    /// Every key of the user, following `Marker` through the pages.
-    async fn list_keys(&self) -> Result<Vec<AccessKeyMetadata>, AwsError> {
+    /// Every key of `user`, following `Marker` through the pages.
+    async fn list_keys(&self, user: &str) -> Result<Vec<AccessKeyMetadata>, AwsError> {
         let mut keys = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let mut params = vec![("UserName", self.user_name.as_str())];
+            let mut params = vec![("UserName", user)];
             if let Some(marker) = &marker {
                 params.push(("Marker", marker.as_str()));
             }
@@ -78,8 +107,109 @@ impl IamBackend {
         }
     }
 
-    fn user_of<'a>(&'a self, key: &'a VendorKey) -> &'a str {
-        key.attribute("user_name").unwrap_or(&self.user_name)
+    /// The users of `group`, following `Marker` through the pages.
+    async fn group_users(&self, group: &str) -> Result<Vec<String>, AwsError> {
+        let mut users = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut params = vec![("GroupName", group)];
+            if let Some(marker) = &marker {
+                params.push(("Marker", marker.as_str()));
+            }
+            let answer: GetGroupResponse = self.client.call("GetGroup", &params).await?;
+            users.extend(answer.result.users.member.into_iter().map(|u| u.user_name));
+            match answer.result.marker {
+                Some(next) if answer.result.is_truncated => marker = Some(next),
+                _ => return Ok(users),
+            }
+        }
+    }
+
+    /// Makes the IAM user of a new credential in `group`.
+    async fn create_user(&self, user: &str, group: &str) -> Result<(), AwsError> {
+        let created = self
+            .client
+            .call::<IgnoredAny>("CreateUser", &[("UserName", user), ("Path", USER_PATH)])
+            .await;
+        match created {
+            Ok(_) => {}
+            // Left by an earlier attempt whose key could not be made.
+            Err(error) if error.code() == Some("EntityAlreadyExists") => {}
+            Err(error) => return Err(error),
+        }
+        self.client
+            .call::<IgnoredAny>(
+                "AddUserToGroup",
+                &[("GroupName", group), ("UserName", user)],
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a user this backend made, once it holds no key.
+    async fn delete_user_if_keyless(&self, user: &str) -> Result<(), AwsError> {
+        if !self.list_keys(user).await?.is_empty() {
+            return Ok(());
+        }
+        if let Owner::Group(group) = &self.owner {
+            let params = [("GroupName", group.as_str()), ("UserName", user)];
+            gone_is_fine(
+                self.client
+                    .call::<IgnoredAny>("RemoveUserFromGroup", &params)
+                    .await,
+            )?;
+        }
+        gone_is_fine(
+            self.client
+                .call::<IgnoredAny>("DeleteUser", &[("UserName", user)])
+                .await,
+        )
+    }
+
+    /// The user whose key a new version gets.
+    fn user_for(&self, request: &IssueRequest<'_>) -> String {
+        let current = request
+            .replacing
+            .as_ref()
+            .and_then(|r| r.current)
+            .and_then(|key| key.attribute("user_name"));
+        match (&self.owner, current) {
+            (_, Some(user)) => user.to_owned(),
+            (Owner::User(user), None) => user.clone(),
+            (Owner::Group(_), None) => credential_user(request.credential_id.as_str()),
+        }
+    }
+
+    fn user_of<'a>(&'a self, key: &'a VendorKey) -> Option<&'a str> {
+        match (&self.owner, key.attribute("user_name")) {
+            (_, Some(user)) => Some(user),
+            (Owner::User(user), None) => Some(user),
+            (Owner::Group(_), None) => None,
+        }
+    }
+}
+
+/// The IAM user name of a credential's own user: `[\w+=,.@-]`, at most 64 characters.
+fn credential_user(credential_id: &str) -> String {
+    credential_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect()
+}
+
+/// A call whose entity is already gone counts as done.
+fn gone_is_fine<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if error.is_no_such_entity() => Ok(()),
+        Err(error) => Err(error),
     }
 }
 
@@ -121,22 +251,51 @@ impl Backend for IamBackend {
     }
 
     async fn issue(&self, request: IssueRequest<'_>) -> Result<Issued, BackendError> {
+        let user = self.user_for(&request);
         let mut retired_replaced = false;
-        if let Some(replacing) = &request.replacing
-            && replacing.mode == RotationMode::Immediate
-        {
-            // At IAM's two-key limit there is no room for the new key: the old ones go first.
-            let held = self.list_keys().await?.len();
-            if held >= KEYS_PER_USER as usize {
-                for key in &replacing.valid {
-                    self.retire(key).await?;
+        let mut owned = false;
+        match &request.replacing {
+            Some(replacing) if replacing.mode == RotationMode::Immediate => {
+                // At IAM's two-key limit there is no room for the new key: the old ones go
+                // first (never the user itself, which the new key needs).
+                let held = self.list_keys(&user).await?.len();
+                if held >= KEYS_PER_USER as usize {
+                    for key in &replacing.valid {
+                        self.delete_key(key).await?;
+                    }
+                    retired_replaced = true;
                 }
-                retired_replaced = true;
+                owned = replacing
+                    .current
+                    .is_some_and(|k| k.attribute(OWNED_USER).is_some());
+            }
+            Some(replacing) => {
+                owned = replacing
+                    .current
+                    .is_some_and(|k| k.attribute(OWNED_USER).is_some());
+            }
+            None => {
+                if let Owner::Group(group) = &self.owner {
+                    self.create_user(&user, group).await?;
+                    owned = true;
+                }
             }
         }
-        let created = self.create_key().await?;
-        let key =
+        let created = match self.create_key(&user).await {
+            Ok(created) => created,
+            Err(error) => {
+                if owned && request.replacing.is_none() {
+                    // Best effort: the user made for this failed create goes again.
+                    let _ = self.delete_user_if_keyless(&user).await;
+                }
+                return Err(error.into());
+            }
+        };
+        let mut key =
             VendorKey::new(created.access_key_id.clone()).with("user_name", created.user_name);
+        if owned {
+            key = key.with(OWNED_USER, "true");
+        }
         Ok(Issued {
             secret_attributes: [(
                 "access_key_id".to_owned(),
@@ -150,7 +309,51 @@ impl Backend for IamBackend {
     }
 
     async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
-        let user = self.user_of(key);
+        self.delete_key(key).await?;
+        if key.attribute(OWNED_USER).is_some()
+            && let Some(user) = self.user_of(key)
+        {
+            self.delete_user_if_keyless(user).await?;
+        }
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+        let (users, owned) = match &self.owner {
+            Owner::User(user) => (vec![user.clone()], false),
+            Owner::Group(group) => (self.group_users(group).await?, true),
+        };
+        let mut listed = Vec::new();
+        for user in users {
+            for key in self.list_keys(&user).await? {
+                let mut vendor_key =
+                    VendorKey::new(key.access_key_id.clone()).with("user_name", key.user_name);
+                if owned {
+                    vendor_key = vendor_key.with(OWNED_USER, "true");
+                }
+                listed.push(ListedKey {
+                    active: key.status == "Active",
+                    name: None,
+                    created_at: key.create_date.parse::<Timestamp>().ok(),
+                    hint: Some(key.access_key_id),
+                    key: vendor_key,
+                });
+            }
+        }
+        Ok(listed)
+    }
+}
+
+impl IamBackend {
+    /// Marks the key `Inactive` (`UpdateAccessKey`), then deletes it (`DeleteAccessKey`); a
+    /// key already gone is done.
+    async fn delete_key(&self, key: &VendorKey) -> Result<(), AwsError> {
+        let Some(user) = self.user_of(key) else {
+            return Err(AwsError::Malformed {
+                action: "DeleteAccessKey",
+                message: "the key's user is not known".to_owned(),
+            });
+        };
         let params = [
             ("UserName", user),
             ("AccessKeyId", key.id.as_str()),
@@ -158,39 +361,43 @@ impl Backend for IamBackend {
         ];
         match self
             .client
-            .call::<serde::de::IgnoredAny>("UpdateAccessKey", &params)
+            .call::<IgnoredAny>("UpdateAccessKey", &params)
             .await
         {
             Ok(_) => {}
             Err(error) if error.is_no_such_entity() => return Ok(()),
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         }
         let params = [("UserName", user), ("AccessKeyId", key.id.as_str())];
-        match self
-            .client
-            .call::<serde::de::IgnoredAny>("DeleteAccessKey", &params)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) if error.is_no_such_entity() => Ok(()),
-            Err(error) => Err(error.into()),
-        }
+        gone_is_fine(
+            self.client
+                .call::<IgnoredAny>("DeleteAccessKey", &params)
+                .await,
+        )
     }
+}
 
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
-        Ok(self
-            .list_keys()
-            .await?
-            .into_iter()
-            .map(|key| ListedKey {
-                active: key.status == "Active",
-                name: None,
-                created_at: key.create_date.parse::<Timestamp>().ok(),
-                hint: Some(key.access_key_id.clone()),
-                key: VendorKey::new(key.access_key_id).with("user_name", key.user_name),
-            })
-            .collect())
-    }
+#[derive(Debug, Deserialize)]
+struct GetGroupResponse {
+    #[serde(rename = "GetGroupResult")]
+    result: GetGroupResult,
+}
+
+#[derive(Debug, Deserialize)]
+struct GetGroupResult {
+    #[serde(rename = "Users", default)]
+    users: Members<GroupUser>,
+    #[serde(rename = "IsTruncated", default)]
+    is_truncated: bool,
+    #[serde(rename = "Marker")]
+    marker: Option<String>,
+}
+
+/// The `User` shape (the member this backend reads).
+#[derive(Debug, Deserialize)]
+struct GroupUser {
+    #[serde(rename = "UserName")]
+    user_name: String,
 }
 
 /// `CreateAccessKeyResponse` (botocore `iam/2010-05-08`, result wrapper

@@ -15,8 +15,15 @@ pub const STS_ENDPOINT: &str = "https://sts.amazonaws.com/";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IamSettings {
-    /// The IAM user the keys belong to (it must exist).
-    pub user_name: String,
+    /// The IAM user the keys belong to (it must exist). `aws-iam` takes either this or
+    /// `group_name`.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// `aws-iam` only: make each credential its own IAM user (under the path
+    /// `/credential-issuer/`), put in this group (it must exist), whose policies are what the
+    /// credential may do; the user is deleted with its last key.
+    #[serde(default)]
+    pub group_name: Option<String>,
     /// The IAM endpoint; default `https://iam.amazonaws.com/` (a `moto_server` in tests).
     #[serde(default = "iam_endpoint")]
     pub endpoint_url: url::Url,
@@ -63,6 +70,18 @@ fn default_duration() -> u64 {
     3600
 }
 
+/// Settings that cannot work together.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// `aws-iam` needs exactly one owner of its keys.
+    #[error("give exactly one of user_name and group_name")]
+    Owner,
+    /// `aws-bedrock` keys belong to one user.
+    #[error("user_name is required")]
+    UserName,
+}
+
 /// The admin credential from the issuer's credentials table (or the vault).
 pub fn admin_key(admin: &AdminCredentials) -> Result<AdminKey, GatewayError> {
     Ok(AdminKey {
@@ -79,6 +98,7 @@ mod tests {
     #[test]
     fn defaults_are_aws_itself() {
         let iam: IamSettings = toml::from_str("user_name = \"ci\"").unwrap();
+        assert_eq!(iam.user_name.as_deref(), Some("ci"));
         assert_eq!(iam.endpoint_url.as_str(), IAM_ENDPOINT);
         assert_eq!(iam.region, "us-east-1");
         let sts: StsSettings = toml::from_str("role_arn = \"arn:aws:iam::1:role/r\"").unwrap();
