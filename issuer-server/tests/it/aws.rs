@@ -240,12 +240,10 @@ async fn aws_iam_create_makes_an_access_key_that_moto_lists_and_the_manifest_say
 
     // A protocol create makes an access key that moto lists for the user.
     let created = server.create("access_key", json!({})).await;
-    let access_key_id = created["secret_attributes"]["access_key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    // REQ-STATE-14: the access key id is a secret attribute, and is the version's key id.
-    assert_eq!(key_id(&created, 0), access_key_id);
+    // The access key id is the version's key_id, public; REQ-STATE-14: secret_attributes holds
+    // only secrets, so it is not there.
+    let access_key_id = key_id(&created, 0);
+    assert!(created.get("secret_attributes").is_none(), "{created}");
     assert!(access_key_id.starts_with("AKIA"), "{access_key_id}");
     assert_eq!(
         moto.keys(USER).await,
@@ -316,10 +314,7 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
         )
         .await;
     let new = key_id(&rotated, 1);
-    assert_eq!(
-        rotated["secret_attributes"]["access_key_id"].as_str(),
-        Some(new.as_str())
-    );
+    assert!(new.starts_with("AKIA"), "{rotated}");
     // REQ-STATE-12: both keys work during the overlap.
     let mut both = vec![old.clone(), new.clone()];
     both.sort();
@@ -434,6 +429,68 @@ async fn aws_iam_immediate_rotation_at_the_two_key_limit_and_revoke_leave_what_t
 }
 
 #[tokio::test]
+async fn aws_iam_in_group_mode_makes_each_credential_its_own_user_deleted_with_its_last_key() {
+    let Some(moto) = Moto::start("aws_iam_group", &[]).await else {
+        return;
+    };
+    moto.create_group("deployers").await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!(
+        "group_name = \"deployers\"\nendpoint_url = \"{}\"",
+        moto.endpoint
+    );
+    let issuer = hosted(
+        dir.path(),
+        "aws-iam",
+        "aws-iam",
+        &settings,
+        &moto.access_key_id,
+        &moto.secret_access_key,
+    );
+    let server = Gateway::start(&dir.path().join("data"), issuer, None).await;
+    // Three credentials: more keys than one user may hold, one user each.
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(server.create("access_key", json!({})).await);
+    }
+    let group = moto.group("deployers").await;
+    assert_eq!(group.len(), 3, "{group:?}");
+    for credential in &created {
+        assert!(
+            group
+                .values()
+                .any(|keys| keys == &vec![key_id(credential, 0)]),
+            "{group:?}"
+        );
+    }
+    // An immediate rotation at the user's limit, then a revoke that deletes the user too.
+    let id = created[0]["id"].as_str().unwrap();
+    server
+        .rotate(id, json!({"mode": "overlap", "grace_period_seconds": 3600}))
+        .await;
+    let rotated = server.rotate(id, json!({"mode": "immediate"})).await;
+    let group = moto.group("deployers").await;
+    assert!(
+        group
+            .values()
+            .any(|keys| keys == &vec![key_id(&rotated, 2)]),
+        "{group:?}"
+    );
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/credentials/{id}/revoke"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(moto.group("deployers").await.len(), 2);
+    // REQ-LIST-7: list reads every user of the group; nothing new to adopt.
+    let (_, page) = server.call(Method::GET, "/credentials", None).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn aws_sts_sessions_are_short_lived_and_the_manifest_says_they_cannot_be_revoked_or_listed() {
     let Some(moto) = Moto::start("aws_sts", &[]).await else {
         return;
@@ -469,17 +526,19 @@ async fn aws_sts_sessions_are_short_lived_and_the_manifest_says_they_cannot_be_r
     let created = server
         .create("access_key", json!({"expires_in": 900}))
         .await;
-    // REQ-STATE-14: the key id and the session token come with the secret, once.
-    let access_key_id = created["secret_attributes"]["access_key_id"]
-        .as_str()
-        .unwrap();
+    // REQ-STATE-14: the session token comes with the secret, once; the key id is public.
+    let access_key_id = key_id(&created, 0);
     assert!(access_key_id.starts_with("ASIA"), "{created}");
+    assert_eq!(
+        created["secret_attributes"].as_object().unwrap().len(),
+        1,
+        "{created}"
+    );
     assert!(
         created["secret_attributes"]["session_token"]
             .as_str()
             .is_some_and(|t| !t.is_empty())
     );
-    assert_eq!(key_id(&created, 0), access_key_id);
     assert!(created["expires_at"].as_str().is_some(), "{created}");
     let id = created["id"].as_str().unwrap();
     let rotated = server

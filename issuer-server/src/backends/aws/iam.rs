@@ -1,8 +1,8 @@
 //! `aws-iam`: the access keys of one IAM user, by the IAM Query API.
 //!
 //! - create: `CreateAccessKey` for the configured `user_name`; the secret is the secret access
-//!   key, and `secret_attributes.access_key_id` (and the version's `key_id`) is its access key
-//!   id;
+//!   key, and the version's `key_id` is its access key id (public, so not in
+//!   `secret_attributes`, whose values are secrets: REQ-STATE-14);
 //! - rotate, overlap: `CreateAccessKey`; the old key keeps working until the grace period ends,
 //!   when the server's durable retirement queue marks it `Inactive` (`UpdateAccessKey`) and
 //!   deletes it (`DeleteAccessKey`), also after a restart;
@@ -22,7 +22,7 @@
 //! Access keys never expire by themselves, so `expires_in` is refused.
 
 use async_trait::async_trait;
-use credential_issuer_spec::{CredentialType, Operation, RotationMode, Secret, Timestamp};
+use credential_issuer_spec::{CredentialType, Operation, RotationMode, Timestamp};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -229,7 +229,7 @@ fn capabilities() -> Capabilities {
         max_active_versions: Some(KEYS_PER_USER),
         expiry: ExpirySupport::Never,
         // The secret access key has no fixed prefix (REQ-SEC-1 asks for formats with one);
-        // the `AKIA` access key id is not the secret but `secret_attributes.access_key_id`.
+        // the `AKIA` access key id is not the secret but the version's `key_id`.
         secret_formats: Vec::new(),
         manual_steps: Vec::new(),
         limitations: Vec::new(),
@@ -296,12 +296,9 @@ impl Backend for IamBackend {
         if owned {
             key = key.with(OWNED_USER, "true");
         }
+        // The access key id is the version's `key_id`, public (Section 9: "never secret"), so
+        // it is not a `secret_attributes` member, whose values are secrets (REQ-STATE-14).
         Ok(Issued {
-            secret_attributes: [(
-                "access_key_id".to_owned(),
-                Secret::new(created.access_key_id),
-            )]
-            .into(),
             key: Some(key),
             retired_replaced,
             ..Issued::secret(created.secret_access_key.0)

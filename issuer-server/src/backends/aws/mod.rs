@@ -38,9 +38,9 @@
 //! `iam:CreateServiceSpecificCredential`, `iam:DeleteServiceSpecificCredential`,
 //! `iam:ListServiceSpecificCredentials`; for `aws-sts`: `sts:AssumeRole` on the role.
 //!
-//! The secret served is the secret access key (or the Bedrock API key); an access key id goes
-//! in `secret_attributes.access_key_id` and is the version's `key_id`, and an STS session
-//! token in `secret_attributes.session_token`. A failed AWS call is answered 502
+//! The secret served is the secret access key (or the Bedrock API key); an access key id is
+//! the version's `key_id` (public, so not a `secret_attributes` member, whose values are
+//! secrets), and an STS session token is `secret_attributes.session_token`. A failed AWS call is answered 502
 //! `upstream-unavailable` and changes nothing. An old key whose overlap ends is retired by the
 //! server's durable retirement queue, so a restart in between does not leave it working.
 

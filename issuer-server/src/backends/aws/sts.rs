@@ -3,8 +3,9 @@
 //!
 //! - create: `AssumeRole(RoleArn, RoleSessionName, DurationSeconds)` with `DurationSeconds` the
 //!   `expires_in` asked for (900 to 43200; the `default_duration_seconds` setting when none is
-//!   asked); the secret is `SecretAccessKey`, `secret_attributes` carries `access_key_id` and
-//!   `session_token`, and `expires_at` is AWS's `Expiration`;
+//!   asked); the secret is `SecretAccessKey`, `secret_attributes.session_token` is the
+//!   `SessionToken`, the version's `key_id` is the `AccessKeyId` (`ASIA...`), and `expires_at`
+//!   is AWS's `Expiration`;
 //! - rotate: a new `AssumeRole`, overlap only: the old session cannot be ended, so it works until
 //!   its own `Expiration` whatever the grace period (immediate rotation is not offered);
 //! - revoke and list are not offered: STS has no API to end one session or to list sessions
@@ -13,9 +14,7 @@
 //!   that affects all of the role's sessions.
 
 use async_trait::async_trait;
-use credential_issuer_spec::{
-    CredentialType, Limitation, Operation, RotationMode, Secret, Timestamp,
-};
+use credential_issuer_spec::{CredentialType, Limitation, Operation, RotationMode, Timestamp};
 use serde::Deserialize;
 
 use super::query::{QueryClient, SecretText};
@@ -147,14 +146,9 @@ impl Backend for StsBackend {
             key = key.with("expiration", expires_at.to_string());
         }
         Ok(Issued {
-            secret_attributes: [
-                (
-                    "access_key_id".to_owned(),
-                    Secret::new(credentials.access_key_id),
-                ),
-                ("session_token".to_owned(), credentials.session_token.0),
-            ]
-            .into(),
+            // The access key id is the version's `key_id` (public); the session token is the
+            // secret's other part (REQ-STATE-14).
+            secret_attributes: [("session_token".to_owned(), credentials.session_token.0)].into(),
             key: Some(key),
             expires_at,
             ..Issued::secret(credentials.secret_access_key.0)

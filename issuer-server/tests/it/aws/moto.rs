@@ -4,6 +4,7 @@
 //! spends making the admin user, its allow-all policy and its access key. Its state is read
 //! back with boto3 (AWS's own SDK), never through our code.
 
+use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -123,6 +124,21 @@ impl Moto {
             .unwrap()
             .trim()
             .to_owned()
+    }
+
+    /// Makes an IAM group.
+    pub(crate) async fn create_group(&self, group: &str) {
+        rig(&["create-group", &self.endpoint, group], Some(self))
+            .await
+            .unwrap();
+    }
+
+    /// The group's users and their access key ids.
+    pub(crate) async fn group(&self, group: &str) -> BTreeMap<String, Vec<String>> {
+        let out = rig(&["group", &self.endpoint, group], Some(self))
+            .await
+            .unwrap();
+        serde_json::from_str(&out).unwrap()
     }
 
     /// Whether moto accepts requests signed with this key pair.

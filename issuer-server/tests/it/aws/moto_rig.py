@@ -8,6 +8,8 @@
                                            [{"id", "status"}], signed with the admin key from
                                            the env AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   moto_rig.py create-key ENDPOINT USER     makes a key as a person in the console would; prints its id
+  moto_rig.py create-group ENDPOINT GROUP  makes an IAM group
+  moto_rig.py group ENDPOINT GROUP         prints {user: [access key id]} for the group's users
   moto_rig.py works ENDPOINT ID SECRET     exits 0 when the key pair is accepted by moto (GetUser)
 """
 import json
@@ -47,6 +49,15 @@ def main():
         import os
         admin = iam(endpoint, os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
         print(admin.create_access_key(UserName=sys.argv[3])["AccessKey"]["AccessKeyId"])
+    elif command == "create-group":
+        import os
+        admin = iam(endpoint, os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+        admin.create_group(GroupName=sys.argv[3])
+    elif command == "group":
+        import os
+        admin = iam(endpoint, os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+        users = admin.get_group(GroupName=sys.argv[3])["Users"]
+        print(json.dumps({u["UserName"]: [k["AccessKeyId"] for k in admin.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"]] for u in users}))
     elif command == "works":
         # Authentication, not authorisation: a key of a user without policies is refused
         # AccessDenied, a deleted or inactive one InvalidClientTokenId.
