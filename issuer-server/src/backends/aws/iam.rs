@@ -20,6 +20,12 @@
 //! the group's permissions.
 //!
 //! Access keys never expire by themselves, so `expires_in` is refused.
+//!
+//! Known edge: an immediate rotation at the two-key limit deletes the old keys before AWS is
+//! asked for the new one (there is no other order IAM allows); if that `CreateAccessKey` then
+//! fails, the answer is 502 and the credential's versions are unchanged in the store, but
+//! their keys are already gone at AWS. A rotation below the limit, and every overlap
+//! rotation, changes nothing on failure.
 
 use async_trait::async_trait;
 use credential_issuer_spec::{CredentialType, Operation, RotationMode, Timestamp};

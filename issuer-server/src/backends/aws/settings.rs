@@ -25,7 +25,8 @@ pub struct IamSettings {
     #[serde(default)]
     pub group_name: Option<String>,
     /// The IAM endpoint; default `https://iam.amazonaws.com/` (a `moto_server` in tests).
-    #[serde(default = "iam_endpoint")]
+    /// `base_url` is accepted for it too.
+    #[serde(default = "iam_endpoint", alias = "base_url")]
     pub endpoint_url: url::Url,
     /// The region requests are signed for; default `us-east-1` (IAM is global).
     #[serde(default = "default_region")]
@@ -38,8 +39,8 @@ pub struct IamSettings {
 pub struct StsSettings {
     /// The role assumed (`arn:aws:iam::123456789012:role/deployer`).
     pub role_arn: String,
-    /// The STS endpoint; default `https://sts.amazonaws.com/`.
-    #[serde(default = "sts_endpoint")]
+    /// The STS endpoint; default `https://sts.amazonaws.com/`. `base_url` is accepted too.
+    #[serde(default = "sts_endpoint", alias = "base_url")]
     pub endpoint_url: url::Url,
     /// The region requests are signed for; default `us-east-1`.
     #[serde(default = "default_region")]
@@ -105,5 +106,8 @@ mod tests {
         assert_eq!(sts.endpoint_url.as_str(), STS_ENDPOINT);
         assert_eq!(sts.default_duration_seconds, 3600);
         assert!(toml::from_str::<IamSettings>("user_name = \"ci\"\nbase = 1").is_err());
+        let moto: IamSettings =
+            toml::from_str("user_name = \"ci\"\nbase_url = \"http://127.0.0.1:5000\"").unwrap();
+        assert_eq!(moto.endpoint_url.as_str(), "http://127.0.0.1:5000/");
     }
 }

@@ -7,7 +7,9 @@
 //!   `SessionToken`, the version's `key_id` is the `AccessKeyId` (`ASIA...`), and `expires_at`
 //!   is AWS's `Expiration`;
 //! - rotate: a new `AssumeRole`, overlap only: the old session cannot be ended, so it works until
-//!   its own `Expiration` whatever the grace period (immediate rotation is not offered);
+//!   its own `Expiration` whatever the grace period (immediate rotation is not offered). When
+//!   the grace period ends first, the retirement queue is told so ([`BackendError::Unsupported`])
+//!   and retries each sweep, logging, until the session has expired by itself;
 //! - revoke and list are not offered: STS has no API to end one session or to list sessions
 //!   (the manifest's `limitations` say so). Ending every session of a role at once takes an
 //!   IAM policy that denies tokens issued before a time (`aws:TokenIssueTime`), a console step
