@@ -113,8 +113,10 @@ impl IamBackend {
         }
     }
 
-    /// The users of `group`, following `Marker` through the pages.
-    async fn group_users(&self, group: &str) -> Result<Vec<String>, AwsError> {
+    /// The users of `group`, following `Marker` through the pages, each with whether this
+    /// backend made it (its path is [`USER_PATH`]); a user a person put in the group is never
+    /// deleted by it.
+    async fn group_users(&self, group: &str) -> Result<Vec<(bool, String)>, AwsError> {
         let mut users = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -123,7 +125,14 @@ impl IamBackend {
                 params.push(("Marker", marker.as_str()));
             }
             let answer: GetGroupResponse = self.client.call("GetGroup", &params).await?;
-            users.extend(answer.result.users.member.into_iter().map(|u| u.user_name));
+            users.extend(
+                answer
+                    .result
+                    .users
+                    .member
+                    .into_iter()
+                    .map(|u| (u.path.as_deref() == Some(USER_PATH), u.user_name)),
+            );
             match answer.result.marker {
                 Some(next) if answer.result.is_truncated => marker = Some(next),
                 _ => return Ok(users),
@@ -165,11 +174,20 @@ impl IamBackend {
                     .await,
             )?;
         }
-        gone_is_fine(
-            self.client
-                .call::<IgnoredAny>("DeleteUser", &[("UserName", user)])
-                .await,
-        )
+        match self
+            .client
+            .call::<IgnoredAny>("DeleteUser", &[("UserName", user)])
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_no_such_entity() => Ok(()),
+            // Someone gave the user more (a policy, a login): its key is gone, the user stays.
+            Err(error) if error.code() == Some("DeleteConflict") => {
+                tracing::warn!(%error, user, "kept an IAM user made for a credential");
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The user whose key a new version gets.
@@ -322,12 +340,12 @@ impl Backend for IamBackend {
     }
 
     async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
-        let (users, owned) = match &self.owner {
-            Owner::User(user) => (vec![user.clone()], false),
-            Owner::Group(group) => (self.group_users(group).await?, true),
+        let users = match &self.owner {
+            Owner::User(user) => vec![(false, user.clone())],
+            Owner::Group(group) => self.group_users(group).await?,
         };
         let mut listed = Vec::new();
-        for user in users {
+        for (owned, user) in users {
             for key in self.list_keys(&user).await? {
                 let mut vendor_key =
                     VendorKey::new(key.access_key_id.clone()).with("user_name", key.user_name);
@@ -396,9 +414,11 @@ struct GetGroupResult {
     marker: Option<String>,
 }
 
-/// The `User` shape (the member this backend reads).
+/// The `User` shape (the members this backend reads).
 #[derive(Debug, Deserialize)]
 struct GroupUser {
+    #[serde(rename = "Path")]
+    path: Option<String>,
     #[serde(rename = "UserName")]
     user_name: String,
 }
