@@ -118,6 +118,7 @@ impl AppState {
                 issuer: Arc::new(issuer),
                 signing: Arc::new(signing),
                 rotations: Arc::default(),
+                minting: Arc::default(),
             },
             manifest: Arc::new(manifest),
             signed_manifest: Arc::new(signed),

@@ -20,6 +20,7 @@
 //! mounts the router in its own axum application; see `examples/custom_backend.rs`.
 
 pub mod anthropic;
+pub mod aws;
 pub mod github;
 pub mod native;
 pub mod openai;

@@ -8,10 +8,19 @@ use serde::Deserialize;
 
 use super::Backend;
 use super::native::NativeBackend;
+use super::{anthropic, aws, github, openai};
 use crate::gateway::{AdminCredentials, GatewayError, HostedIssuer};
 
 /// The names of the backends [`build`] knows.
-pub const KNOWN: &[&str] = &["native", "openai", "github", "anthropic"];
+pub const KNOWN: &[&str] = &[
+    "native",
+    "aws-iam",
+    "aws-bedrock",
+    "aws-sts",
+    "openai",
+    "github",
+    "anthropic",
+];
 
 /// Builds the backend `hosted` names, from its settings and admin credentials.
 pub fn build(
@@ -33,36 +42,39 @@ pub fn build(
                 settings.max_ttl_seconds,
             )))
         }
-        "openai" => {
-            let settings: super::openai::OpenAiSettings = settings(hosted)?;
-            let key = admin.require("admin_key")?.clone();
-            let backend = super::openai::OpenAiBackend::new(settings, key).map_err(|e| {
-                GatewayError::Settings {
-                    path: hosted.path.clone(),
-                    message: e.to_string(),
-                }
-            })?;
-            Ok(Arc::new(backend))
-        }
-        "github" => {
-            let settings: super::github::GitHubSettings = settings(hosted)?;
-            let key = admin.require("private_key")?;
-            let backend = super::github::GitHubBackend::new(settings, key).map_err(|e| {
-                GatewayError::Settings {
-                    path: hosted.path.clone(),
-                    message: e.to_string(),
-                }
-            })?;
-            Ok(Arc::new(backend))
-        }
-        "anthropic" => {
-            let settings: super::anthropic::AnthropicSettings = settings(hosted)?;
-            let key = admin.require("admin_key")?.clone();
-            Ok(Arc::new(super::anthropic::AnthropicBackend::new(
-                settings, key,
-            )))
-        }
+        "aws-iam" => Ok(Arc::new(
+            aws::IamBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
+        "aws-bedrock" => Ok(Arc::new(
+            aws::BedrockBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
+        "aws-sts" => Ok(Arc::new(aws::StsBackend::new(
+            settings(hosted)?,
+            aws::settings::admin_key(admin)?,
+        ))),
+        "openai" => Ok(Arc::new(
+            openai::OpenAiBackend::new(settings(hosted)?, admin.require("admin_key")?.clone())
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
+        "github" => Ok(Arc::new(
+            github::GitHubBackend::new(settings(hosted)?, admin.require("private_key")?)
+                .map_err(|e| invalid(hosted, &e))?,
+        )),
+        "anthropic" => Ok(Arc::new(anthropic::AnthropicBackend::new(
+            settings(hosted)?,
+            admin.require("admin_key")?.clone(),
+        ))),
         other => Err(GatewayError::UnknownBackend(other.to_owned())),
+    }
+}
+
+/// Settings that parse but cannot work together.
+fn invalid(hosted: &HostedIssuer, error: &dyn std::fmt::Display) -> GatewayError {
+    GatewayError::Settings {
+        path: hosted.path.clone(),
+        message: error.to_string(),
     }
 }
 

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use credential_issuer_spec::{
-    AuditAction, Credential, CredentialName, CredentialStatus, Grant, Metadata, Operation, Outcome,
-    Timestamp, Version, VersionStatus,
+    AuditAction, Credential, CredentialName, CredentialStatus, Grant, Metadata, Outcome, Timestamp,
+    Version, VersionStatus,
 };
 
 use super::minted::new_credential_id;
@@ -15,33 +15,22 @@ use super::{Call, Context, LifecycleError};
 use crate::backends::{BackendError, ListedKey};
 use crate::store::{CredentialFilter, CredentialRecord, VersionRecord};
 
-/// Keys younger than this are left for a later list when the backend mints keys itself: one may
-/// have been minted by a create or a rotation still in flight (on this server or another), which
-/// records it itself. As long as an idempotency claim, which outlasts any one request. (A
-/// backend whose keys are all made in the console has no such race: its keys are adopted at
-/// once.)
-const YOUNGEST_ADOPTED_SECONDS: u64 = super::idempotency::CLAIM_LEASE_SECONDS;
-
 /// Records every working key the vendor lists that the store does not know; returns how many.
+///
+/// Adoption waits for the operations of this server that are minting (see
+/// [`Context::minting`]). Across replicas sharing a store, a list on one replica while another
+/// is between its vendor call and its commit can still adopt that key.
 pub(super) async fn adopt_listed(context: &Context, call: &Call) -> Result<usize, LifecycleError> {
+    let _no_minting = context.minting.write().await;
     let listed = match context.issuer.backend.list().await {
         Ok(listed) => listed,
         Err(BackendError::Unsupported(_)) => return Ok(0),
         Err(error) => return Err(error.into()),
     };
     let known = known_key_ids(context).await?;
-    let now = Timestamp::now();
-    let operations = &context.issuer.backend.capabilities().operations;
-    let mints = operations.contains(&Operation::Create) || operations.contains(&Operation::Rotate);
-    let settled = |listed: &ListedKey| {
-        !mints
-            || listed
-                .created_at
-                .is_none_or(|created| created.plus_seconds(YOUNGEST_ADOPTED_SECONDS) <= now)
-    };
     let new: Vec<&ListedKey> = listed
         .iter()
-        .filter(|listed| listed.active && !known.contains(&listed.key.id) && settled(listed))
+        .filter(|listed| listed.active && !known.contains(&listed.key.id))
         .collect();
     if new.is_empty() {
         return Ok(0);

@@ -37,7 +37,10 @@ pub async fn create(
         {
             return Ok(first);
         }
-        let created = mint_and_save(context, call, &request, idempotency.as_ref()).await;
+        let created = {
+            let _minting = context.minting.read().await;
+            mint_and_save(context, call, &request, idempotency.as_ref()).await
+        };
         if let (Err(_), Some(idempotency)) = (&created, &idempotency) {
             idempotency::release(context, call, idempotency).await;
         }

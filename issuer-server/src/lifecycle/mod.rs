@@ -58,6 +58,10 @@ pub struct Context {
     pub signing: Arc<crate::signing::SigningKeys>,
     /// Turns of rotations per credential.
     pub rotations: Arc<CredentialLocks>,
+    /// Held shared by every operation that mints a vendor key, from before the vendor call
+    /// until the key is recorded, and exclusively by adoption (REQ-LIST-7): a key the vendor
+    /// already lists but the operation has not recorded yet is never adopted as made elsewhere.
+    pub minting: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Context {

@@ -76,6 +76,7 @@ pub async fn rotate(
                 return Ok(first);
             }
             let rotated: Result<IssuedCredential, LifecycleError> = async {
+                let _minting = context.minting.read().await;
                 let issuer = context.issuer.id.as_str();
                 let _turn = context.rotations.turn(id).await;
                 let (record, scope) = {

@@ -172,13 +172,36 @@ async fn a_list_during_a_create_does_not_adopt_the_key_being_minted() {
     while backend.issued.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let (status, during) = server
-        .call(reqwest::Method::GET, "/credentials", None)
-        .await;
-    assert_eq!(status, 200, "{during}");
-    assert_eq!(during["items"].as_array().unwrap().len(), 0, "{during}");
+    // The vendor lists the key already; the list waits for the create to record it.
+    let list = {
+        let (client, endpoint, token) = (
+            server.client.clone(),
+            server.endpoint.clone(),
+            server.token.clone(),
+        );
+        tokio::spawn(async move {
+            let reply = client
+                .get(format!("{endpoint}/credentials"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                reply.status().as_u16(),
+                reply.json::<Value>().await.unwrap(),
+            )
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !list.is_finished(),
+        "the list answered while a key was being minted"
+    );
     drop(gate);
     assert_eq!(create.await.unwrap(), 201);
+    let (status, during) = list.await.unwrap();
+    assert_eq!(status, 200, "{during}");
+    assert_eq!(during["items"].as_array().unwrap().len(), 1, "{during}");
     let (_, after) = server
         .call(reqwest::Method::GET, "/credentials", None)
         .await;

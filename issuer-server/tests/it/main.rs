@@ -9,6 +9,7 @@
 
 mod anthropic;
 mod audit;
+mod aws;
 mod capability_table;
 mod crash;
 mod credentials;
