@@ -7,7 +7,7 @@
 //! path = "aws-iam"                 # the issuer https://gw.example.com/aws-iam, whose manifest
 //! backend = "aws-iam"              # is at /.well-known/credential-issuer/aws-iam
 //! [issuers.settings]               # the backend's own settings
-//! base_url = "http://127.0.0.1:5000"
+//! endpoint_url = "http://127.0.0.1:5000/"
 //! user_name = "ci-deployer"
 //! [issuers.credentials]            # the vendor admin credentials, by name
 //! access_key_id = { env = "AWS_ACCESS_KEY_ID" }
