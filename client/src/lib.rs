@@ -44,6 +44,7 @@ mod audit_log;
 mod client;
 pub mod discovery;
 mod error;
+pub mod recovery;
 mod issuer;
 pub mod schemas;
 pub mod signature;
