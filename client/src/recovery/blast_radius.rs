@@ -82,13 +82,25 @@ impl BlastRadius {
                 .found_at
                 .iter()
                 .map(|l| match &l.commit {
-                    Some(commit) => format!("{}:{} (commit {})", l.file.display(), l.line, &commit[..commit.len().min(12)]),
+                    Some(commit) => format!(
+                        "{}:{} (commit {})",
+                        l.file.display(),
+                        l.line,
+                        &commit[..commit.len().min(12)]
+                    ),
                     None => format!("{}:{}", l.file.display(), l.line),
                 })
                 .collect();
-            out.push_str(&format!("{} at {} (found at {})\n", e.hint, e.issuer, places.join(", ")));
+            out.push_str(&format!(
+                "{} at {} (found at {})\n",
+                e.hint,
+                e.issuer,
+                places.join(", ")
+            ));
             let Some(id) = &e.credential_id else {
-                out.push_str("  not active at the issuer (unknown, revoked or expired): nothing to do\n");
+                out.push_str(
+                    "  not active at the issuer (unknown, revoked or expired): nothing to do\n",
+                );
                 continue;
             };
             out.push_str(&format!(
@@ -145,10 +157,12 @@ pub async fn assess(
     }
     let mut radius = BlastRadius::default();
     for ((issuer_url, _), (secret, hint, found_at)) in distinct {
-        let issuer = issuers.get(&issuer_url).ok_or_else(|| RecoveryError::Inventory {
-            path: super::inventory::INVENTORY_FILE.into(),
-            message: format!("issuer {issuer_url} was not discovered"),
-        })?;
+        let issuer = issuers
+            .get(&issuer_url)
+            .ok_or_else(|| RecoveryError::Inventory {
+                path: super::inventory::INVENTORY_FILE.into(),
+                message: format!("issuer {issuer_url} was not discovered"),
+            })?;
         let answer = issuer
             .introspect(&secret)
             .await
@@ -192,7 +206,8 @@ pub async fn assess(
                     .collect();
             } else {
                 exposed.breaks_if_revoked_now.push(
-                    "unknown: the credential is not in the inventory, so its users are not known".into(),
+                    "unknown: the credential is not in the inventory, so its users are not known"
+                        .into(),
                 );
             }
             let key = (issuer_url.clone(), id.clone());

@@ -169,7 +169,10 @@ impl Inventory {
             if !seen.insert((entry.issuer.as_str(), entry.id.as_str())) {
                 return Err(RecoveryError::Inventory {
                     path: path.to_owned(),
-                    message: format!("credential {} of {} is listed twice", entry.id, entry.issuer),
+                    message: format!(
+                        "credential {} of {} is listed twice",
+                        entry.id, entry.issuer
+                    ),
                 });
             }
         }
@@ -363,13 +366,12 @@ pub async fn check(
                 Readback::Unreadable => report.unverifiable_targets += 1,
                 Readback::Absent => report.problems.push(stale("holds no secret")),
                 Readback::Holds(secret) => {
-                    let answer = issuer
-                        .introspect(&secret)
-                        .await
-                        .map_err(|source| RecoveryError::Issuer {
+                    let answer = issuer.introspect(&secret).await.map_err(|source| {
+                        RecoveryError::Issuer {
                             issuer: entry.issuer.clone(),
                             source,
-                        })?;
+                        }
+                    })?;
                     if !answer.active || answer.credential_id.as_ref() != Some(&entry.id) {
                         report
                             .problems

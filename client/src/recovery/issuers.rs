@@ -57,7 +57,9 @@ impl Issuers {
 
     /// Every issuer, by identifier.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Issuer)> {
-        self.by_url.iter().map(|(url, issuer)| (url.as_str(), issuer))
+        self.by_url
+            .iter()
+            .map(|(url, issuer)| (url.as_str(), issuer))
     }
 
     /// Every secret format every issuer publishes, with the issuer's identifier.

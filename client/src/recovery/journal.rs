@@ -317,10 +317,11 @@ impl Journal {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "jsonl") {
-                let text = std::fs::read_to_string(&path).map_err(|source| RecoveryError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| RecoveryError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let records: Vec<Record> = text
                     .lines()
                     .filter_map(|line| serde_json::from_str(line).ok())

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::{CredentialId, ManualStep, Operation, RotationMode, Secret};
 use serde::Serialize;
 
-use super::inventory::{CredentialRef, HealthCheck, Inventory, Target};
 use super::Issuers;
+use super::inventory::{CredentialRef, HealthCheck, Inventory, Target};
 
 /// The plan of one credential.
 #[derive(Debug, Clone, PartialEq, Serialize)]

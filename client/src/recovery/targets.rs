@@ -186,13 +186,11 @@ impl Installer {
     /// What `target` holds now, when that can be read back.
     pub fn read(&self, target: &Target, env: &str) -> Readback {
         match target {
-            Target::EnvFile { path, key } => {
-                match std::fs::read_to_string(self.base.join(path)) {
-                    Ok(text) => get_env_line(&text, key.as_deref().unwrap_or(env))
-                        .map_or(Readback::Absent, Readback::Holds),
-                    Err(_) => Readback::Absent,
-                }
-            }
+            Target::EnvFile { path, key } => match std::fs::read_to_string(self.base.join(path)) {
+                Ok(text) => get_env_line(&text, key.as_deref().unwrap_or(env))
+                    .map_or(Readback::Absent, Readback::Holds),
+                Err(_) => Readback::Absent,
+            },
             Target::Command { .. } | Target::Webhook { .. } => Readback::Unreadable,
         }
     }
@@ -296,7 +294,10 @@ mod tests {
         let text = "# c\nexport A=\"x\"\nB=2\n";
         assert_eq!(get_env_line(text, "A"), Some(Secret::new("x".into())));
         assert_eq!(set_env_line(text, "A", "y"), "# c\nexport A=y\nB=2\n");
-        assert_eq!(set_env_line(text, "C", "3"), "# c\nexport A=\"x\"\nB=2\nC=3\n");
+        assert_eq!(
+            set_env_line(text, "C", "3"),
+            "# c\nexport A=\"x\"\nB=2\nC=3\n"
+        );
         assert_eq!(get_env_line(text, "Z"), None);
     }
 }

@@ -81,9 +81,11 @@ pub(crate) async fn recover_one(context: &Context<'_>, item: &PlanItem) -> Crede
                     },
                 )
                 .await;
-            context
-                .progress
-                .step(&item.issuer, &item.credential_id, &Step::Failed(reason.clone()));
+            context.progress.step(
+                &item.issuer,
+                &item.credential_id,
+                &Step::Failed(reason.clone()),
+            );
             Outcome::NeedsPerson { reason }
         }
     };
@@ -117,7 +119,9 @@ async fn run(
     report.checks_passed = state.checked.len();
     report.previous_revoked = state.revoked;
     if state.done {
-        report.notes.push("finished in an earlier run (journal)".into());
+        report
+            .notes
+            .push("finished in an earlier run (journal)".into());
         return Ok(Outcome::Recovered);
     }
     if let Some(reason) = &state.needs_person
@@ -132,40 +136,48 @@ async fn run(
     }
 
     // 1-2: the new secret, journaled.
-    let (from_version, mode, new_version, new_secret, previous) = match (&state.begun, &state.rotated) {
-        (Some((from, mode, _, previous)), Some((version, secret))) => {
-            report.notes.push("resumed after the rotation (journal)".into());
-            (*from, *mode, *version, secret.clone(), previous.clone())
-        }
-        (Some((from, mode, key, previous)), None) => {
-            report
-                .notes
-                .push("resumed: the rotation's answer was asked again with its Idempotency-Key".into());
-            let issued = rotate(issuer, item, *mode, *from, key, context.options).await?;
-            let version = issued.credential.current_version;
-            journal
-                .append_async(issuer_url, id, Record::Rotated {
-                    version,
-                    secret: issued.secret.clone(),
-                })
-                .await?;
-            (*from, *mode, version, issued.secret, previous.clone())
-        }
-        (None, _) => match begin(context, issuer, item, report).await? {
-            Some(started) => started,
-            None => {
-                let manual = item.manual.as_ref();
-                let instructions = manual.map_or_else(String::new, |m| {
-                    format!(
-                        "{} at {}; then run credctl recover --provide {} --secret-file FILE",
-                        m.instructions, m.console_url, id
-                    )
-                });
-                say(Step::Waiting(instructions.clone()));
-                return Ok(Outcome::AwaitingManualStep { instructions });
+    let (from_version, mode, new_version, new_secret, previous) =
+        match (&state.begun, &state.rotated) {
+            (Some((from, mode, _, previous)), Some((version, secret))) => {
+                report
+                    .notes
+                    .push("resumed after the rotation (journal)".into());
+                (*from, *mode, *version, secret.clone(), previous.clone())
             }
-        },
-    };
+            (Some((from, mode, key, previous)), None) => {
+                report.notes.push(
+                    "resumed: the rotation's answer was asked again with its Idempotency-Key"
+                        .into(),
+                );
+                let issued = rotate(issuer, item, *mode, *from, key, context.options).await?;
+                let version = issued.credential.current_version;
+                journal
+                    .append_async(
+                        issuer_url,
+                        id,
+                        Record::Rotated {
+                            version,
+                            secret: issued.secret.clone(),
+                        },
+                    )
+                    .await?;
+                (*from, *mode, version, issued.secret, previous.clone())
+            }
+            (None, _) => match begin(context, issuer, item, report).await? {
+                Some(started) => started,
+                None => {
+                    let manual = item.manual.as_ref();
+                    let instructions = manual.map_or_else(String::new, |m| {
+                        format!(
+                            "{} at {}; then run credctl recover --provide {} --secret-file FILE",
+                            m.instructions, m.console_url, id
+                        )
+                    });
+                    say(Step::Waiting(instructions.clone()));
+                    return Ok(Outcome::AwaitingManualStep { instructions });
+                }
+            },
+        };
     report.from_version = Some(from_version);
     report.new_version = Some(new_version);
     report.mode = mode;
@@ -177,8 +189,22 @@ async fn run(
         if installed.contains(&index) {
             continue;
         }
-        if let Err(error) = context.installer.install(target, &item.env, &new_secret).await {
-            return Err(roll_back(context, item, report, &installed, Some(index), mode, previous.as_ref(), error.to_string()).await);
+        if let Err(error) = context
+            .installer
+            .install(target, &item.env, &new_secret)
+            .await
+        {
+            return Err(roll_back(
+                context,
+                item,
+                report,
+                &installed,
+                Some(index),
+                mode,
+                previous.as_ref(),
+                error.to_string(),
+            )
+            .await);
         }
         journal
             .append_async(issuer_url, id, Record::Installed { target: index })
@@ -194,9 +220,20 @@ async fn run(
             continue;
         }
         if let Err(failed) =
-            crate::recovery::health::run(check, context.installer.base(), &item.env, &new_secret).await
+            crate::recovery::health::run(check, context.installer.base(), &item.env, &new_secret)
+                .await
         {
-            return Err(roll_back(context, item, report, &installed, None, mode, previous.as_ref(), failed.to_string()).await);
+            return Err(roll_back(
+                context,
+                item,
+                report,
+                &installed,
+                None,
+                mode,
+                previous.as_ref(),
+                failed.to_string(),
+            )
+            .await);
         }
         journal
             .append_async(issuer_url, id, Record::Checked { check: index })
@@ -219,7 +256,13 @@ async fn run(
         }
         revoke_previous(issuer, item, from_version).await?;
         journal
-            .append_async(issuer_url, id, Record::Revoked { version: from_version })
+            .append_async(
+                issuer_url,
+                id,
+                Record::Revoked {
+                    version: from_version,
+                },
+            )
             .await?;
         report.previous_revoked = true;
         say(Step::Revoked(from_version));
@@ -287,44 +330,66 @@ async fn begin(
             from_version
         };
         journal
-            .append_async(issuer_url, id, Record::Begin {
-                issuer: issuer_url.to_owned(),
-                credential_id: id.clone(),
-                from_version: from,
-                mode: item.mode,
-                idempotency_key: String::new(),
-                previous_secret: previous.clone(),
-            })
+            .append_async(
+                issuer_url,
+                id,
+                Record::Begin {
+                    issuer: issuer_url.to_owned(),
+                    credential_id: id.clone(),
+                    from_version: from,
+                    mode: item.mode,
+                    idempotency_key: String::new(),
+                    previous_secret: previous.clone(),
+                },
+            )
             .await?;
         journal
-            .append_async(issuer_url, id, Record::Rotated {
-                version,
-                secret: provided.clone(),
-            })
+            .append_async(
+                issuer_url,
+                id,
+                Record::Rotated {
+                    version,
+                    secret: provided.clone(),
+                },
+            )
             .await?;
         return Ok(Some((from, item.mode, version, provided.clone(), previous)));
     }
     let key = uuid::Uuid::new_v4().to_string();
     journal
-        .append_async(issuer_url, id, Record::Begin {
-            issuer: issuer_url.to_owned(),
-            credential_id: id.clone(),
-            from_version,
-            mode: item.mode,
-            idempotency_key: key.clone(),
-            previous_secret: previous.clone(),
-        })
+        .append_async(
+            issuer_url,
+            id,
+            Record::Begin {
+                issuer: issuer_url.to_owned(),
+                credential_id: id.clone(),
+                from_version,
+                mode: item.mode,
+                idempotency_key: key.clone(),
+                previous_secret: previous.clone(),
+            },
+        )
         .await?;
     context.progress.step(issuer_url, id, &Step::Rotating);
     let issued = rotate(issuer, item, item.mode, from_version, &key, context.options).await?;
     let version = issued.credential.current_version;
     journal
-        .append_async(issuer_url, id, Record::Rotated {
-            version,
-            secret: issued.secret.clone(),
-        })
+        .append_async(
+            issuer_url,
+            id,
+            Record::Rotated {
+                version,
+                secret: issued.secret.clone(),
+            },
+        )
         .await?;
-    Ok(Some((from_version, item.mode, version, issued.secret, previous)))
+    Ok(Some((
+        from_version,
+        item.mode,
+        version,
+        issued.secret,
+        previous,
+    )))
 }
 
 /// The rotation, with `If-Match` on the version being replaced and the journaled key; a lost
@@ -368,7 +433,9 @@ async fn rotate(
 async fn revoke_previous(issuer: &Issuer, item: &PlanItem, version: u32) -> Result<(), Stop> {
     let request = RevokeRequest {
         version: Some(version),
-        reason: Some("credctl recover: replaced after exposure; every target holds the new secret".into()),
+        reason: Some(
+            "credctl recover: replaced after exposure; every target holds the new secret".into(),
+        ),
     };
     match issuer.revoke(&item.credential_id, &request).await {
         Ok(_) => Ok(()),
@@ -390,7 +457,10 @@ async fn revoke_previous(issuer: &Issuer, item: &PlanItem, version: u32) -> Resu
 
 /// Puts the previous secret back into the targets changed so far (and the one that failed), and
 /// says why the credential stopped.
-#[expect(clippy::too_many_arguments, reason = "one call site each; the state of one step")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site each; the state of one step"
+)]
 async fn roll_back(
     context: &Context<'_>,
     item: &PlanItem,

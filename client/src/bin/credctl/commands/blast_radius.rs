@@ -8,7 +8,12 @@ use crate::failure::Failure;
 
 pub(crate) async fn run(workspace: &Workspace, args: BlastRadiusArgs) -> Result<(), Failure> {
     let scanner = workspace.scanner()?;
-    let paths: Vec<_> = args.exposed.iter().chain(args.scan.iter()).cloned().collect();
+    let paths: Vec<_> = args
+        .exposed
+        .iter()
+        .chain(args.scan.iter())
+        .cloned()
+        .collect();
     let findings = scanner.scan_paths(&paths)?;
     let radius = blast_radius::assess(
         &findings,

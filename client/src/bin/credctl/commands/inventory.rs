@@ -69,7 +69,9 @@ pub(crate) async fn add(mut workspace: Workspace, args: InventoryAddArgs) -> Res
     });
     workspace.inventory.save(&workspace.inventory_path)?;
     if workspace.out.json {
-        workspace.out.json(&workspace.inventory.entry(&issuer_url, &id));
+        workspace
+            .out
+            .json(&workspace.inventory.entry(&issuer_url, &id));
     } else {
         workspace.out.line(&format!(
             "{id} of {issuer_url} recorded in {}",

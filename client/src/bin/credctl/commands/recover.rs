@@ -32,7 +32,9 @@ pub(crate) async fn run(workspace: &Workspace, args: RecoverArgs) -> Result<(), 
     let mut selected = Vec::new();
     let mut exposed = BTreeMap::new();
     if let Some(file) = &args.exposed {
-        let findings = workspace.scanner()?.scan_paths(std::slice::from_ref(file))?;
+        let findings = workspace
+            .scanner()?
+            .scan_paths(std::slice::from_ref(file))?;
         let radius = blast_radius::assess(
             &findings,
             &workspace.inventory,
@@ -41,9 +43,11 @@ pub(crate) async fn run(workspace: &Workspace, args: RecoverArgs) -> Result<(), 
         )
         .await?;
         for finding in &findings {
-            if let Some(item) = radius.exposed.iter().find(|e| {
-                e.issuer == finding.issuer && e.active && e.hint == finding.hint
-            }) && let Some(id) = &item.credential_id
+            if let Some(item) = radius
+                .exposed
+                .iter()
+                .find(|e| e.issuer == finding.issuer && e.active && e.hint == finding.hint)
+                && let Some(id) = &item.credential_id
             {
                 exposed.insert((item.issuer.clone(), id.clone()), finding.secret.clone());
             }
@@ -51,7 +55,9 @@ pub(crate) async fn run(workspace: &Workspace, args: RecoverArgs) -> Result<(), 
         selected.extend(radius.active_credentials());
         let inactive = radius.exposed.iter().filter(|e| !e.active).count();
         if inactive > 0 && !workspace.out.json {
-            eprintln!("credctl: {inactive} exposed secrets are already inactive: nothing to do for them");
+            eprintln!(
+                "credctl: {inactive} exposed secrets are already inactive: nothing to do for them"
+            );
         }
     }
     if args.all {

@@ -27,9 +27,9 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
     let out = Output::new(cli.json);
     let token = cli.token.clone();
     let (inventory_path, with_config_issuers) = match &cli.command {
-        Command::Inventory(
-            InventoryCommand::List(file) | InventoryCommand::Check(file),
-        ) => (file.inventory.clone(), false),
+        Command::Inventory(InventoryCommand::List(file) | InventoryCommand::Check(file)) => {
+            (file.inventory.clone(), false)
+        }
         Command::Inventory(InventoryCommand::Add(args)) => (args.file.inventory.clone(), false),
         Command::Scan(args) => (args.file.inventory.clone(), true),
         Command::BlastRadius(args) => (args.file.inventory.clone(), true),
@@ -37,9 +37,9 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
         _ => return Err(Failure::Usage("not a recovery command".into())),
     };
     let inventory = match &cli.command {
-        Command::Inventory(InventoryCommand::Add(_)) | Command::Scan(_) | Command::BlastRadius(_) => {
-            Inventory::load_or_default(&inventory_path)?
-        }
+        Command::Inventory(InventoryCommand::Add(_))
+        | Command::Scan(_)
+        | Command::BlastRadius(_) => Inventory::load_or_default(&inventory_path)?,
         _ => Inventory::load(&inventory_path)?,
     };
     let base = match inventory_path.parent() {
@@ -78,9 +78,7 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
             super::inventory::add(workspace, args).await
         }
         Command::Inventory(InventoryCommand::List(_)) => super::inventory::list(&workspace),
-        Command::Inventory(InventoryCommand::Check(_)) => {
-            super::inventory::check(&workspace).await
-        }
+        Command::Inventory(InventoryCommand::Check(_)) => super::inventory::check(&workspace).await,
         Command::Scan(args) => super::scan::run(&workspace, args),
         Command::BlastRadius(args) => super::blast_radius::run(&workspace, args).await,
         Command::Recover(args) => super::recover::run(&workspace, args).await,
@@ -90,7 +88,9 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
 
 impl Workspace {
     /// A scanner for every discovered issuer's formats.
-    pub(crate) fn scanner(&self) -> Result<credential_issuer_client::recovery::scan::Scanner, Failure> {
+    pub(crate) fn scanner(
+        &self,
+    ) -> Result<credential_issuer_client::recovery::scan::Scanner, Failure> {
         Ok(credential_issuer_client::recovery::scan::Scanner::new(
             self.issuers.secret_formats(),
         )?)
