@@ -31,6 +31,8 @@ pub struct Exposed {
     pub issuer: String,
     /// A hint a person can recognise it by.
     pub hint: String,
+    /// `sha256:<hex>` of the secret.
+    pub fingerprint: String,
     /// Whether the issuer accepts it now.
     pub active: bool,
     /// The credential, when active.
@@ -156,7 +158,7 @@ pub async fn assess(
             .push(finding.location.clone());
     }
     let mut radius = BlastRadius::default();
-    for ((issuer_url, _), (secret, hint, found_at)) in distinct {
+    for ((issuer_url, fingerprint), (secret, hint, found_at)) in distinct {
         let issuer = issuers
             .get(&issuer_url)
             .ok_or_else(|| RecoveryError::Inventory {
@@ -174,6 +176,7 @@ pub async fn assess(
             found_at,
             issuer: issuer_url.clone(),
             hint,
+            fingerprint,
             active: answer.active,
             credential_id: answer.credential_id.clone(),
             version: answer.version,

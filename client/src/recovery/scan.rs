@@ -1,7 +1,7 @@
 //! Finding secrets in files, directories and git history by the issuers' `secret_formats`: the
 //! published regex finds candidates, the published checksum confirms them (spec §"Secret
-//! formats"), so a random string that looks alike is not reported. Findings name file, line and
-//! issuer, never the secret.
+//! formats", REQ-SEC-6), so a random string or a mistyped copy that looks alike is not reported.
+//! Findings name file, line and issuer, never the secret.
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //!
 //! 1. `Begin` (the rotation's `Idempotency-Key`, `If-Match` version and the previous secret) is
 //!    fsynced, then the rotation is sent; a lost answer is asked again with the same key, so a
-//!    resumed run never rotates twice;
+//!    resumed run never rotates twice (REQ-IDEM-2; `If-Match`, REQ-ROT-1);
 //! 2. `Rotated` (the new secret) is fsynced before the secret goes anywhere;
 //! 3. the secret is installed into every target (`Installed` each);
 //! 4. every health check runs with it (`Checked` each);

@@ -1,6 +1,7 @@
 //! SIGKILL in the middle of recovering 100 credentials, then `--resume`: the end state is that of
 //! an uninterrupted run, no credential is rotated twice (audit log), and no target ever held a
-//! dead secret (checked at the moment of the kill).
+//! dead secret (checked at the moment of the kill). REQ-IDEM-2: a retried rotation reuses its
+//! journaled key and body; REQ-ROT-1: it carries `If-Match` on the version it replaces.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! 50 exposed credentials on two issuers, used in three `.env` files and a command target:
-//! one `credctl recover --exposed` replaces them all.
+//! one `credctl recover --exposed` replaces them all, in the order REQ-ROT-11 asks of a client:
+//! overlap, install everywhere, check, only then revoke the previous version.
 
 use credential_issuer_spec::AuditAction;
 

@@ -85,7 +85,8 @@ async fn add_list_check_scan_and_blast_radius() {
     );
     assert!(!String::from_utf8_lossy(&check.stdout).contains(made[0].secret.expose()));
 
-    // scan: finds the secrets by file, line and issuer (both formats), never printing them.
+    // scan: finds the secrets by file, line and issuer (both formats), never printing them;
+    // the stale target's `cik_notasecret` matches no format and no checksum (REQ-SEC-6).
     let scan = project.run(&["scan", ".", "--json"]).await;
     assert_eq!(scan.status.code(), Some(6), "{}", text(&scan));
     let findings = json(&scan);

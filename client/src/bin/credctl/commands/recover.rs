@@ -43,11 +43,9 @@ pub(crate) async fn run(workspace: &Workspace, args: RecoverArgs) -> Result<(), 
         )
         .await?;
         for finding in &findings {
-            if let Some(item) = radius
-                .exposed
-                .iter()
-                .find(|e| e.issuer == finding.issuer && e.active && e.hint == finding.hint)
-                && let Some(id) = &item.credential_id
+            if let Some(item) = radius.exposed.iter().find(|e| {
+                e.active && e.issuer == finding.issuer && e.fingerprint == finding.fingerprint
+            }) && let Some(id) = &item.credential_id
             {
                 exposed.insert((item.issuer.clone(), id.clone()), finding.secret.clone());
             }
