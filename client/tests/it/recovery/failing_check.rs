@@ -37,11 +37,22 @@ async fn a_failing_health_check_restores_the_old_secret_and_the_others_carry_on(
         assert_eq!(project.introspect(m, &new).await, (true, Some(2)), "{n}");
         assert!(!project.introspect(m, m.secret.expose()).await.0, "{n}");
     }
-    // A later run reports it from the journal and changes nothing.
+    // A later run reports it from the journal and changes nothing; the text report says so.
     let resumed = project
-        .run(&["recover", "--resume", "--exposed", "leak.txt", "--json"])
+        .run(&["recover", "--resume", "--exposed", "leak.txt"])
         .await;
     assert_eq!(resumed.status.code(), Some(6), "{}", text(&resumed));
-    assert_eq!(json(&resumed)["needs_person"], 1);
+    let human = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        human.contains("NEEDS A PERSON: health check"),
+        "{}",
+        text(&resumed)
+    );
+    assert!(
+        human.contains("5 recovered, 1 need a person"),
+        "{}",
+        text(&resumed)
+    );
+    assert!(!human.contains(bad.secret.expose()));
     assert!(project.introspect(bad, bad.secret.expose()).await.0);
 }
