@@ -84,6 +84,8 @@ pub struct State {
     pub installed: Vec<usize>,
     /// Checks passed.
     pub checked: Vec<usize>,
+    /// Targets given the previous secret back after a failure.
+    pub restored: Vec<usize>,
     /// Whether the previous version is revoked.
     pub revoked: bool,
     /// Whether the recovery finished.
@@ -118,7 +120,10 @@ impl State {
                 Record::Installed { target } => state.installed.push(*target),
                 Record::Checked { check } => state.checked.push(*check),
                 Record::Revoked { .. } => state.revoked = true,
-                Record::Restored { target } => state.installed.retain(|t| t != target),
+                Record::Restored { target } => {
+                    state.installed.retain(|t| t != target);
+                    state.restored.push(*target);
+                }
                 Record::Done => state.done = true,
                 Record::NeedsPerson { reason } => state.needs_person = Some(reason.clone()),
             }

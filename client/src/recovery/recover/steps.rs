@@ -118,6 +118,7 @@ async fn run(
     report.targets_installed = state.installed.len();
     report.checks_passed = state.checked.len();
     report.previous_revoked = state.revoked;
+    report.targets_restored = state.restored.len();
     if state.done {
         report
             .notes
@@ -127,6 +128,9 @@ async fn run(
     if let Some(reason) = &state.needs_person
         && !context.options.provided.contains_key(id)
     {
+        report
+            .notes
+            .push("stopped for a person in an earlier run (journal)".into());
         return Ok(Outcome::NeedsPerson {
             reason: reason.clone(),
         });
@@ -254,7 +258,16 @@ async fn run(
             say(Step::Waiting(instructions.clone()));
             return Ok(Outcome::AwaitingManualStep { instructions });
         }
-        revoke_previous(issuer, item, from_version).await?;
+        // Resumed: the revocation may have happened just before the crash, unjournaled.
+        let already = !records.is_empty()
+            && issuer.get(id).await.is_ok_and(|credential| {
+                credential
+                    .version(from_version)
+                    .is_some_and(|v| v.status == VersionStatus::Revoked)
+            });
+        if !already {
+            revoke_previous(issuer, item, from_version).await?;
+        }
         journal
             .append_async(
                 issuer_url,

@@ -53,6 +53,11 @@ async fn a_failing_health_check_restores_the_old_secret_and_the_others_carry_on(
         "{}",
         text(&resumed)
     );
+    assert!(
+        human.contains("previous secret put back into 2 target(s)"),
+        "{}",
+        text(&resumed)
+    );
     assert!(!human.contains(bad.secret.expose()));
     assert!(project.introspect(bad, bad.secret.expose()).await.0);
 }
