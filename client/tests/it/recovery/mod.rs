@@ -5,6 +5,7 @@
 mod crash;
 mod e2e;
 mod failing_check;
+mod immediate;
 mod inventory;
 
 use std::collections::BTreeMap;
