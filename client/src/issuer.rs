@@ -189,13 +189,38 @@ impl Issuer {
         request: &RotateRequest,
         if_version: Option<u32>,
     ) -> Result<IssuedCredential, ClientError> {
+        let key = uuid::Uuid::new_v4().to_string();
+        self.rotate_keyed(id, request, if_version, &key).await
+    }
+
+    /// Rotates a credential with a caller-chosen `Idempotency-Key`: sending the same key (and the
+    /// same body and `If-Match`) again after a lost answer gets the first rotation's answer, new
+    /// secret included, instead of a second rotation. `credctl recover` journals the key first.
+    ///
+    /// ```no_run
+    /// # async fn run(issuer: credential_issuer_client::Issuer, id: credential_issuer_spec::CredentialId)
+    /// # -> Result<(), credential_issuer_client::ClientError> {
+    /// use credential_issuer_spec::operations::rotate::RotateRequest;
+    /// let first = issuer.rotate_keyed(&id, &RotateRequest::default(), Some(1), "key-1").await;
+    /// // the answer was lost? the same key gives the same new version, not a second rotation:
+    /// let again = issuer.rotate_keyed(&id, &RotateRequest::default(), Some(1), "key-1").await?;
+    /// assert_eq!(again.credential.current_version, 2);
+    /// # let _ = first; Ok(()) }
+    /// ```
+    pub async fn rotate_keyed(
+        &self,
+        id: &CredentialId,
+        request: &RotateRequest,
+        if_version: Option<u32>,
+        idempotency_key_value: &str,
+    ) -> Result<IssuedCredential, ClientError> {
         let mut outgoing = self
             .request(
                 &operations::rotate::ENDPOINT,
                 Some(id.as_str()),
                 Operation::Rotate,
             )?
-            .header(idempotency_key(), &uuid::Uuid::new_v4().to_string())?
+            .header(idempotency_key(), idempotency_key_value)?
             .json(request)?;
         if let Some(version) = if_version {
             outgoing = outgoing.header(reqwest::header::IF_MATCH, &format!("\"{version}\""))?;

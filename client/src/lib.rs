@@ -18,6 +18,10 @@
 //! - [`ClientError`] tells transport failures, problem documents (typed by problem type),
 //!   invalid documents (with the rule they break) and issuer mismatches apart.
 //!
+//! - [`recovery`] is the workflow after a leak: the `credentials.toml` inventory, scanning by
+//!   the issuers' `secret_formats`, the blast radius of exposed secrets, and a journaled,
+//!   resumable rotate → install → check → revoke run over many credentials and issuers.
+//!
 //! The `credctl` binary of this crate is the command-line tool built on it.
 //!
 //! ```no_run
@@ -45,6 +49,7 @@ mod client;
 pub mod discovery;
 mod error;
 mod issuer;
+pub mod recovery;
 pub mod schemas;
 pub mod signature;
 mod transport;

@@ -10,4 +10,5 @@ mod audit_verify;
 mod crafted;
 mod credctl;
 mod operations;
+mod recovery;
 mod server;

@@ -32,9 +32,19 @@ impl Server {
         };
         let mut config = config;
         tune(&mut config);
-        let (state, token) = AppState::open(&config).await.unwrap();
-        let serving = state.clone();
-        let task = tokio::spawn(async move { serve::run(listener, serving).await.unwrap() });
+        let (state, token, task) = if config.issuers.is_empty() {
+            let (state, token) = AppState::open(&config).await.unwrap();
+            let serving = state.clone();
+            let task = tokio::spawn(async move { serve::run(listener, serving).await.unwrap() });
+            (state, token, task)
+        } else {
+            // The gateway: the native issuer and every `[[issuers]]` one on the same listener.
+            let (states, token) = AppState::open_gateway(&config).await.unwrap();
+            let state = states[0].clone();
+            let task =
+                tokio::spawn(async move { serve::run_gateway(listener, states).await.unwrap() });
+            (state, token, task)
+        };
         Self {
             issuer: config.issuer_identifier(),
             token: token.unwrap().expose().to_owned(),

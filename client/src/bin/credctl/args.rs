@@ -16,7 +16,9 @@ use credential_issuer_spec::Grant;
 /// Exit codes: 0 success; 1 failure (network, issuer error, invalid answer); 2 usage or
 /// configuration error; 3 not found, revoked, expired or inactive; 4 refused by the issuer
 /// (authentication, permission, invalid request, conflict, rate limit, operation not offered);
-/// 5 the issuer failed discovery (not a valid or trustworthy credential-issuer manifest).
+/// 5 the issuer failed discovery (not a valid or trustworthy credential-issuer manifest);
+/// 6 there is something for a person: `scan` found secrets, `inventory check` found problems,
+/// `recover` left credentials for a person or waiting for a manual step.
 #[derive(Debug, Parser)]
 #[command(name = "credctl", version, max_term_width = 100)]
 pub(crate) struct Cli {
@@ -68,6 +70,139 @@ pub(crate) enum Command {
     Approve(ApproveArgs),
     /// Deny an access request.
     Deny(DenyArgs),
+    /// The inventory (credentials.toml): which credential lives where and is used where.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+    /// Find secrets of the configured issuers in files, directories and git history.
+    Scan(ScanArgs),
+    /// For exposed secrets: which credential, what it can do, where it is used, what breaks.
+    BlastRadius(BlastRadiusArgs),
+    /// Rotate, install everywhere, check, then revoke the old: many credentials at once, journaled.
+    Recover(RecoverArgs),
+}
+
+/// Where the inventory is.
+#[derive(Debug, Args)]
+pub(crate) struct InventoryFile {
+    /// The inventory file; relative paths inside it are from its directory.
+    #[arg(long, default_value = "credentials.toml")]
+    pub(crate) inventory: PathBuf,
+}
+
+/// `inventory` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum InventoryCommand {
+    /// Add a credential of --issuer (or replace its entry), with its targets and health checks.
+    Add(InventoryAddArgs),
+    /// List the credentials of the inventory and their places.
+    List(InventoryFile),
+    /// Check the inventory against the issuers: unknown credentials, stale targets, over-broad scope.
+    Check(InventoryFile),
+}
+
+/// `inventory add`
+#[derive(Debug, Args)]
+pub(crate) struct InventoryAddArgs {
+    /// The inventory file.
+    #[command(flatten)]
+    pub(crate) file: InventoryFile,
+    /// The credential id at --issuer.
+    #[arg(long)]
+    pub(crate) credential: String,
+    /// The environment variable the secret is known by.
+    #[arg(long)]
+    pub(crate) env: String,
+    /// A .env file holding it, PATH or PATH:KEY; repeatable.
+    #[arg(long = "env-file")]
+    pub(crate) env_files: Vec<String>,
+    /// A command receiving the secret on stdin, e.g. "gh secret set NAME"; repeatable.
+    #[arg(long = "command")]
+    pub(crate) commands: Vec<String>,
+    /// A URL receiving {"name", "secret"} by PUT; repeatable.
+    #[arg(long = "webhook")]
+    pub(crate) webhooks: Vec<url::Url>,
+    /// A health check command (gets the secret in $ENV); repeatable.
+    #[arg(long = "check-command")]
+    pub(crate) check_commands: Vec<String>,
+    /// A health check URL, URL or URL=STATUS (GET with the secret as bearer token); repeatable.
+    #[arg(long = "check-http")]
+    pub(crate) check_http: Vec<String>,
+    /// What the users need, permission[@resource]; repeatable (a broader scope is reported).
+    #[arg(long = "need")]
+    pub(crate) need: Vec<Grant>,
+}
+
+/// `scan`
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Also scan every commit of the git repositories at PATHs.
+    #[arg(long)]
+    pub(crate) git: bool,
+    /// The inventory, whose issuers' formats are used (with --issuer and the config file's).
+    #[command(flatten)]
+    pub(crate) file: InventoryFile,
+}
+
+/// `blast-radius`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["exposed", "scan"])))]
+pub(crate) struct BlastRadiusArgs {
+    /// A file with exposed content (a leaked .env, a CI log, an environment dump).
+    #[arg(long)]
+    pub(crate) exposed: Option<PathBuf>,
+    /// Scan this file or directory for exposed secrets instead.
+    #[arg(long)]
+    pub(crate) scan: Option<PathBuf>,
+    /// Plan immediate rotation.
+    #[arg(long)]
+    pub(crate) immediate: bool,
+    /// The inventory file.
+    #[command(flatten)]
+    pub(crate) file: InventoryFile,
+}
+
+/// `recover`
+#[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    /// Recover the credentials whose secrets are in this file (a leaked .env, a log).
+    #[arg(long)]
+    pub(crate) exposed: Option<PathBuf>,
+    /// Recover every credential of the inventory.
+    #[arg(long, conflicts_with = "exposed")]
+    pub(crate) all: bool,
+    /// Recover this credential (of any issuer of the inventory); repeatable.
+    #[arg(long = "credential")]
+    pub(crate) credentials: Vec<String>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Credentials worked on at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) concurrency: u16,
+    /// Rotate immediately: the old secret stops working before the new one is installed.
+    #[arg(long)]
+    pub(crate) immediate: bool,
+    /// Finish the journaled run that was interrupted.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// A credential whose new secret a person made at the vendor (with --secret-file); repeatable.
+    #[arg(long = "provide", requires = "secret_files")]
+    pub(crate) provide: Vec<String>,
+    /// The file with the provided secret, one per --provide, in the same order.
+    #[arg(long = "secret-file")]
+    pub(crate) secret_files: Vec<PathBuf>,
+    /// How long old versions keep working with overlap rotation, e.g. 1h [default: the issuer's].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub(crate) grace: Option<Duration>,
+    /// The journal directory [default: .credctl/journal next to the inventory].
+    #[arg(long)]
+    pub(crate) journal: Option<PathBuf>,
+    /// The inventory file.
+    #[command(flatten)]
+    pub(crate) file: InventoryFile,
 }
 
 /// `discover`

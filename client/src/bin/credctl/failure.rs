@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use credential_issuer_client::ClientError;
+use credential_issuer_client::recovery::RecoveryError;
 use credential_issuer_spec::ProblemType;
 
 use crate::config::ConfigError;
@@ -31,6 +32,12 @@ pub(crate) enum Failure {
     /// What was asked for is gone (an expired access request).
     #[error("{0}")]
     Gone(String),
+    /// A recovery command failed as a whole.
+    #[error("{0}")]
+    Recovery(#[from] credential_issuer_client::recovery::RecoveryError),
+    /// The command worked and found something a person must look at (already printed).
+    #[error("{0}")]
+    Attention(String),
     /// The secret is unknown, revoked or expired (introspection said `active: false`).
     #[error("the secret is not active at this issuer (unknown, revoked or expired)")]
     Inactive,
@@ -43,6 +50,7 @@ pub(crate) mod code {
     pub(crate) const NOT_FOUND: u8 = 3;
     pub(crate) const REFUSED: u8 = 4;
     pub(crate) const UNTRUSTED_ISSUER: u8 = 5;
+    pub(crate) const ATTENTION: u8 = 6;
 }
 
 impl Failure {
@@ -52,6 +60,12 @@ impl Failure {
             Self::Io(_) | Self::Verify(_) => code::FAILURE,
             Self::Inactive | Self::Gone(_) => code::NOT_FOUND,
             Self::Refused(_) => code::REFUSED,
+            Self::Attention(_) => code::ATTENTION,
+            Self::Recovery(error) => match error {
+                RecoveryError::Issuer { source, .. } => client_code(source),
+                RecoveryError::Inventory { .. } | RecoveryError::Unfinished(_) => code::USAGE,
+                _ => code::FAILURE,
+            },
             Self::Client(error) => client_code(error),
         })
     }

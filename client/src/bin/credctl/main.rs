@@ -53,6 +53,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         );
     }
     let config = ConfigFile::load(cli.config.as_deref())?;
+    if matches!(
+        cli.command,
+        Command::Inventory(_) | Command::Scan(_) | Command::BlastRadius(_) | Command::Recover(_)
+    ) {
+        return commands::workspace::run(cli, config).await;
+    }
     let issuer = match &cli.command {
         Command::Discover(args) => args.issuer.clone().or(cli.issuer),
         Command::Audit(args::AuditCommand {
@@ -83,6 +89,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Approve(args) => commands::requests::approve(&session, args).await,
         Command::Deny(args) => commands::requests::deny(&session, args).await,
+        Command::Inventory(_)
+        | Command::Scan(_)
+        | Command::BlastRadius(_)
+        | Command::Recover(_) => Err(Failure::Usage("unreachable: handled above".into())),
         Command::Audit(args) => match args.action {
             None => commands::audit::run(&session, args.list).await,
             Some(args::AuditAction::Verify(verify)) => {

@@ -1,13 +1,18 @@
 //! One module per verb; each takes the [`Session`] and its arguments.
 
 pub(crate) mod audit;
+pub(crate) mod blast_radius;
 pub(crate) mod create;
 pub(crate) mod discover;
 pub(crate) mod introspect;
+pub(crate) mod inventory;
 pub(crate) mod list;
+pub(crate) mod recover;
 pub(crate) mod requests;
 pub(crate) mod revoke;
 pub(crate) mod rotate;
+pub(crate) mod scan;
+pub(crate) mod workspace;
 
 use std::io::Write;
 use std::path::Path;
