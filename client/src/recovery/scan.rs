@@ -2,6 +2,11 @@
 //! published regex finds candidates, the published checksum confirms them (spec §"Secret
 //! formats", REQ-SEC-6), so a random string or a mistyped copy that looks alike is not reported.
 //! Findings name file, line and issuer, never the secret.
+//!
+//! Some vendors' secrets have no recognisable form (an AWS secret access key is 40 characters of
+//! base64): for those, an assignment to a variable the inventory names (`AWS_SECRET=...` in a
+//! `.env` or shell file, `AWS_SECRET: ...` in YAML) is a finding of that variable's issuer, which
+//! introspection then confirms or not.
 
 use std::path::{Path, PathBuf};
 
@@ -79,6 +84,15 @@ struct Pattern {
 #[derive(Debug)]
 pub struct Scanner {
     patterns: Vec<Pattern>,
+    variables: Vec<Variable>,
+}
+
+/// A variable the inventory says holds a secret of an issuer.
+#[derive(Debug)]
+struct Variable {
+    name: String,
+    issuer: String,
+    credential_type: CredentialType,
 }
 
 impl Scanner {
@@ -101,7 +115,40 @@ impl Scanner {
                 regex,
             });
         }
-        Ok(Self { patterns })
+        Ok(Self {
+            patterns,
+            variables: Vec::new(),
+        })
+    }
+
+    /// The scanner that also reports what is assigned to these `(variable, issuer, type)`
+    /// variables (the inventory's `env` names), for issuers whose secrets have no format.
+    ///
+    /// ```
+    /// use credential_issuer_client::recovery::scan::Scanner;
+    /// use credential_issuer_spec::CredentialType;
+    /// let scanner = Scanner::new([]).unwrap().with_variables([(
+    ///     "AWS_SECRET".to_owned(), "https://gw.example/aws-iam".to_owned(), CredentialType::AccessKey,
+    /// )]);
+    /// let found = scanner.scan_text("export AWS_SECRET=\"wJalrXUtnFEMI/K7MDENG\"\n", "env.sh".as_ref(), None);
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!(found[0].issuer, "https://gw.example/aws-iam");
+    /// assert_eq!(found[0].secret.expose(), "wJalrXUtnFEMI/K7MDENG");
+    /// ```
+    pub fn with_variables(
+        mut self,
+        variables: impl IntoIterator<Item = (String, String, CredentialType)>,
+    ) -> Self {
+        self.variables.extend(
+            variables
+                .into_iter()
+                .map(|(name, issuer, credential_type)| Variable {
+                    name,
+                    issuer,
+                    credential_type,
+                }),
+        );
+        self
     }
 
     /// Findings in `text`, reported as lines of `file`.
@@ -114,6 +161,39 @@ impl Scanner {
     }
 
     fn scan_line(
+        &self,
+        line: &str,
+        file: &Path,
+        number: usize,
+        commit: Option<&str>,
+        found: &mut Vec<Finding>,
+    ) {
+        let before = found.len();
+        self.scan_formats(line, file, number, commit, found);
+        let Some((name, value)) = assignment(line) else {
+            return;
+        };
+        if found[before..].iter().any(|f| f.secret.expose() == value) {
+            return;
+        }
+        for variable in self.variables.iter().filter(|v| v.name == name) {
+            let secret = Secret::new(value.to_owned());
+            found.push(Finding {
+                location: Location {
+                    file: file.to_owned(),
+                    line: number,
+                    commit: commit.map(str::to_owned),
+                },
+                issuer: variable.issuer.clone(),
+                credential_type: variable.credential_type.clone(),
+                hint: secret.hint(),
+                fingerprint: secret.fingerprint(),
+                secret,
+            });
+        }
+    }
+
+    fn scan_formats(
         &self,
         line: &str,
         file: &Path,
@@ -143,7 +223,30 @@ impl Scanner {
             }
         }
     }
+}
 
+/// `NAME` and `VALUE` of a line `NAME=VALUE` (`.env`, shell, with `export`) or `NAME: VALUE`
+/// (YAML), the value unquoted; `None` for other lines and empty values.
+fn assignment(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    let split = line.find(['=', ':'])?;
+    let (name, rest) = (line[..split].trim(), line[split + 1..].trim());
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    let value = rest
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| rest.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(rest);
+    (valid_name && !value.is_empty() && !value.contains(char::is_whitespace))
+        .then_some((name, value))
+}
+
+impl Scanner {
     /// Findings in files and directories (recursively, skipping [`SKIPPED_DIRS`] and binary files).
     pub fn scan_paths(&self, paths: &[PathBuf]) -> Result<Vec<Finding>, RecoveryError> {
         let mut found = Vec::new();

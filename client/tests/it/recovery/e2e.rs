@@ -1,4 +1,5 @@
-//! 50 exposed credentials on two issuers, used in three `.env` files and a command target:
+//! 50 exposed credentials on two issuers (the native one and aws-iam over moto), used in three
+//! `.env` files and a command target:
 //! one `credctl recover --exposed` replaces them all, in the order REQ-ROT-11 asks of a client:
 //! overlap, install everywhere, check, only then revoke the previous version.
 
@@ -60,6 +61,23 @@ async fn recover_exposed_replaces_fifty_credentials_on_two_issuers_everywhere() 
         for m in made.iter().filter(|m| m.issuer == issuer) {
             assert_eq!(rotations.get(&m.id), Some(&1), "{}", m.id);
             assert_eq!(revocations.get(&m.id), Some(&1), "{}", m.id);
+        }
+    }
+    // At AWS itself (moto, read through boto3): each new key works, each exposed one is gone,
+    // and every credential's IAM user holds only its new key.
+    if let Some(moto) = &project.moto {
+        let users = moto.group("recovery").await;
+        assert_eq!(users.len(), made.iter().filter(|m| m.issuer == 1).count());
+        assert!(users.values().all(|keys| keys.len() == 1), "{users:?}");
+        for m in made.iter().filter(|m| m.issuer == 1) {
+            let credential = project.issuers[1].get(&m.id).await.unwrap();
+            let key = |n: usize| credential.versions[n].key_id.clone().unwrap();
+            assert!(
+                moto.accepts(&key(1), &project.env_value(m)).await,
+                "{}",
+                m.id
+            );
+            assert!(!moto.accepts(&key(0), m.secret.expose()).await, "{}", m.id);
         }
     }
     assert_journal_private(project.dir.path());

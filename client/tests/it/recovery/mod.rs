@@ -1,6 +1,7 @@
 //! Recovery (issue 9): the inventory, scan, blast radius and `credctl recover`, run as the real
-//! binary against the real server (two issuers: the native one and one more hosted by the same
-//! server's gateway) on 127.0.0.1 with SQLite stores.
+//! binary against the real server on 127.0.0.1 with SQLite stores. Two issuers: the native one
+//! and the aws-iam shim over a real moto (each credential an IAM user of its own), hosted by the
+//! same server's gateway.
 
 mod crash;
 mod e2e;
@@ -14,24 +15,63 @@ use std::process::Output;
 
 use credential_issuer_client::{Client, Issuer};
 use credential_issuer_server::config::ServerConfig;
-use credential_issuer_server::gateway::HostedIssuer;
+use credential_issuer_server::gateway::{CredentialSource, HostedIssuer};
 use credential_issuer_spec::operations::create::CreateRequest;
-use credential_issuer_spec::{AuditAction, CredentialId, CredentialType, Secret};
+use credential_issuer_spec::{AuditAction, CredentialId, Secret};
 use futures_util::TryStreamExt;
 
 use crate::server::Server;
 
-/// The second issuer: here a native backend hosted by the same server's gateway at `/second`
-/// (secrets `cis_...`). Swap this one function for another backend (the aws-iam shim over moto)
-/// to run every recovery test across that issuer. Returns the path below the server's URL.
-pub(crate) fn second_issuer(config: &mut ServerConfig) -> &'static str {
+#[path = "../../../../issuer-server/tests/it/aws/moto.rs"]
+#[allow(
+    dead_code,
+    reason = "the server's moto harness, of which these tests use a part"
+)]
+mod moto;
+
+use moto::Moto;
+
+/// The IAM group whose users are the aws-iam issuer's credentials.
+const GROUP: &str = "recovery";
+
+/// The second issuer: the aws-iam shim over `moto`, in group mode (each credential an IAM user
+/// of its own, so that 50 credentials do not meet IAM's two keys per user). Without moto (and
+/// without `CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS=1`, which makes that a failure) a native
+/// backend stands in. Returns the path below the server's URL.
+pub(crate) fn second_issuer(
+    config: &mut ServerConfig,
+    dir: &Path,
+    moto: Option<&Moto>,
+) -> &'static str {
+    let Some(moto) = moto else {
+        config.issuers.push(HostedIssuer {
+            path: "second".into(),
+            backend: "native".into(),
+            settings: toml::from_str("secret_prefix = \"cis_\"").unwrap(),
+            credentials: BTreeMap::new(),
+        });
+        return "second";
+    };
+    let (id_file, secret_file) = (dir.join("aws-key-id"), dir.join("aws-secret"));
+    std::fs::write(&id_file, &moto.access_key_id).unwrap();
+    std::fs::write(&secret_file, &moto.secret_access_key).unwrap();
     config.issuers.push(HostedIssuer {
-        path: "second".into(),
-        backend: "native".into(),
-        settings: toml::from_str("secret_prefix = \"cis_\"").unwrap(),
-        credentials: BTreeMap::new(),
+        path: "aws-iam".into(),
+        backend: "aws-iam".into(),
+        settings: toml::from_str(&format!(
+            "group_name = \"{GROUP}\"\nendpoint_url = \"{}\"",
+            moto.endpoint
+        ))
+        .unwrap(),
+        credentials: BTreeMap::from([
+            ("access_key_id".into(), CredentialSource::File(id_file)),
+            (
+                "secret_access_key".into(),
+                CredentialSource::File(secret_file),
+            ),
+        ]),
     });
-    "second"
+    "aws-iam"
 }
 
 /// The server with both issuers, and a project directory.
@@ -40,6 +80,8 @@ pub(crate) struct Project {
     pub(crate) issuers: Vec<Issuer>,
     pub(crate) dir: tempfile::TempDir,
     home: tempfile::TempDir,
+    /// The AWS emulator behind the second issuer, when it is the aws-iam shim.
+    pub(crate) moto: Option<Moto>,
 }
 
 /// One credential made for a test, with where it lives.
@@ -54,8 +96,16 @@ pub(crate) struct Made {
 
 impl Project {
     pub(crate) async fn start() -> Self {
+        let moto = Moto::start("recovery", &[]).await;
+        if let Some(moto) = &moto {
+            moto.create_group(GROUP).await;
+        }
+        let secrets = tempfile::tempdir().unwrap();
         let mut path = "";
-        let server = Server::start_configured(|config| path = second_issuer(config)).await;
+        let server = Server::start_configured(|config| {
+            path = second_issuer(config, secrets.path(), moto.as_ref());
+        })
+        .await;
         let urls = [server.issuer.clone(), format!("{}/{path}", server.issuer)];
         let mut issuers = Vec::new();
         for url in urls {
@@ -71,6 +121,7 @@ impl Project {
             issuers,
             dir: tempfile::tempdir().unwrap(),
             home: tempfile::tempdir().unwrap(),
+            moto,
         }
     }
 
@@ -97,8 +148,10 @@ impl Project {
         let mut files: BTreeMap<String, String> = BTreeMap::new();
         for n in 0..count {
             let issuer = n % self.issuers.len();
+            let credential_type =
+                self.issuers[issuer].manifest().supported_credential_types[0].clone();
             let request = CreateRequest::new(
-                CredentialType::ApiKey,
+                credential_type,
                 format!("service {n}").parse().unwrap(),
                 vec!["events:read".parse().unwrap()],
             );

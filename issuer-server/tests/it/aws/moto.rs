@@ -11,7 +11,11 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-const RIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/aws/moto_rig.py");
+// Relative to the workspace, so that the client's tests can use this module too.
+const RIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../issuer-server/tests/it/aws/moto_rig.py"
+);
 
 /// Set to `1` to make a missing moto a failure rather than a skip.
 pub(crate) const REQUIRE: &str = "CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS";

@@ -87,13 +87,36 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
 }
 
 impl Workspace {
-    /// A scanner for every discovered issuer's formats.
+    /// A scanner for every discovered issuer's formats, and for the variables the inventory
+    /// names (so that secrets of issuers without a format are found where they are assigned).
     pub(crate) fn scanner(
         &self,
     ) -> Result<credential_issuer_client::recovery::scan::Scanner, Failure> {
-        Ok(credential_issuer_client::recovery::scan::Scanner::new(
-            self.issuers.secret_formats(),
-        )?)
+        let variables: Vec<_> = self
+            .inventory
+            .credentials
+            .iter()
+            .filter_map(|entry| {
+                let issuer = self.issuers.get(&entry.issuer)?;
+                // A finding is confirmed by introspection; an issuer without it gets none.
+                if !issuer
+                    .manifest()
+                    .supports(&credential_issuer_spec::Operation::Introspect)
+                {
+                    return None;
+                }
+                let credential_type = issuer.manifest().supported_credential_types.first()?;
+                Some((
+                    entry.env.clone(),
+                    entry.issuer.clone(),
+                    credential_type.clone(),
+                ))
+            })
+            .collect();
+        Ok(
+            credential_issuer_client::recovery::scan::Scanner::new(self.issuers.secret_formats())?
+                .with_variables(variables),
+        )
     }
 
     /// `path` shown relative to where it was given.
