@@ -16,7 +16,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
-use credential_issuer_server::gateway::{CredentialSource, HostedIssuer};
 use serde_json::{Value, json};
 
 use crate::harness::{TestServer, assert_schema};
@@ -194,17 +193,12 @@ impl Rig {
         std::fs::write(&key_file, ADMIN_KEY).unwrap();
         let settings =
             format!("base_url = \"http://{addr}\"\nretire_status = \"{retire_status}\"\n");
-        let server = TestServer::start_with(|config| {
-            config.issuers = vec![HostedIssuer {
-                path: "anthropic".into(),
-                backend: "anthropic".into(),
-                settings: toml::from_str(&settings).unwrap(),
-                credentials: BTreeMap::from([(
-                    "admin_key".into(),
-                    CredentialSource::File(key_file),
-                )]),
-            }];
-        })
+        let server = TestServer::hosting(
+            "anthropic",
+            "anthropic",
+            &settings,
+            &[("admin_key", key_file)],
+        )
         .await;
         Self {
             fake,

@@ -3,7 +3,6 @@
 //! used, its request body closed), in front of a small fake of GitHub that verifies the app's
 //! RS256 JWT with the app's public key.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +10,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use credential_issuer_server::gateway::{CredentialSource, HostedIssuer};
 use josekit::jws::RS256;
 use serde_json::{Value, json};
 
@@ -127,18 +125,8 @@ impl Rig {
             "base_url = \"{}\"\napp_id = {APP_ID}\ninstallation_id = {INSTALLATION}\n",
             prism.url
         );
-        let server = TestServer::start_with(|config| {
-            config.issuers = vec![HostedIssuer {
-                path: "github".into(),
-                backend: "github".into(),
-                settings: toml::from_str(&settings).unwrap(),
-                credentials: BTreeMap::from([(
-                    "private_key".into(),
-                    CredentialSource::File(key_file),
-                )]),
-            }];
-        })
-        .await;
+        let server =
+            TestServer::hosting("github", "github", &settings, &[("private_key", key_file)]).await;
         Some(Self {
             fake,
             prism,

@@ -101,6 +101,31 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// Starts a server hosting one more issuer at `/path`: `backend` with `settings` (TOML)
+    /// and each admin credential read from a file.
+    pub(crate) async fn hosting(
+        path: &str,
+        backend: &str,
+        settings: &str,
+        credentials: &[(&str, PathBuf)],
+    ) -> Self {
+        let hosted = credential_issuer_server::gateway::HostedIssuer {
+            path: path.into(),
+            backend: backend.into(),
+            settings: toml::from_str(settings).unwrap(),
+            credentials: credentials
+                .iter()
+                .map(|(name, file)| {
+                    (
+                        (*name).to_owned(),
+                        credential_issuer_server::gateway::CredentialSource::File(file.clone()),
+                    )
+                })
+                .collect(),
+        };
+        Self::start_with(|config| config.issuers = vec![hosted]).await
+    }
+
     /// Starts a server whose configuration `tune` may change (`addr` and `data_dir` are set).
     pub(crate) async fn start_with(tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use credential_issuer_server::gateway::{CredentialSource, HostedIssuer};
 use serde_json::{Value, json};
 
 use crate::harness::{TestServer, assert_schema};
@@ -331,18 +330,8 @@ impl Rig {
             "base_url = \"{}\"\nproject_id = \"{PROJECT}\"\nkey_kind = \"{key_kind}\"\n",
             prism.url
         );
-        let server = TestServer::start_with(|config| {
-            config.issuers = vec![HostedIssuer {
-                path: "openai".into(),
-                backend: "openai".into(),
-                settings: toml::from_str(&settings).unwrap(),
-                credentials: BTreeMap::from([(
-                    "admin_key".into(),
-                    CredentialSource::File(key_file),
-                )]),
-            }];
-        })
-        .await;
+        let server =
+            TestServer::hosting("openai", "openai", &settings, &[("admin_key", key_file)]).await;
         Some(Self {
             fake,
             prism,
