@@ -1,6 +1,6 @@
 //! HTTP plumbing: one request with a timeout and a response size limit, retried with backoff
-//! when that is safe (idempotent requests, on 429, 503 and connection failures, honouring
-//! `Retry-After`), and problem documents turned into typed errors.
+//! when that is safe (idempotent requests, on 429, 503, 409 `request-in-progress` and connection
+//! failures, honouring `Retry-After`), and problem documents turned into typed errors.
 
 use std::time::Duration;
 
@@ -92,6 +92,13 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// Whether this is a `request-in-progress` problem (REQ-IDEM-6).
+    fn is_in_progress(&self) -> bool {
+        let uri = credential_issuer_spec::ProblemType::RequestInProgress.uri();
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .is_ok_and(|problem| problem["type"].as_str() == Some(&*uri))
+    }
+
     /// The body as `T`, or the problem the issuer answered with.
     pub(crate) fn decode<T: DeserializeOwned>(
         &self,
@@ -163,6 +170,9 @@ impl Transport {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs),
                 ),
+                // The same request (same Idempotency-Key) is still running at the issuer, for
+                // example after a crash cut the first attempt off: ask again in a moment.
+                Ok(reply) if reply.status.as_u16() == 409 && reply.is_in_progress() => Some(None),
                 Err(ClientError::Transport { .. }) => Some(None),
                 _ => None,
             };

@@ -9,7 +9,7 @@ use credential_issuer_spec::{
 };
 
 use super::body::{Empty, decode};
-use super::idempotency::{self, IdempotencyRequest};
+use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, issued_credential, mint, new_credential_id, settle_minted, version};
 use super::{Call, Context, LifecycleError, audited};
 use crate::backends::Issued;
@@ -32,19 +32,21 @@ pub async fn create(
             .transpose()?;
         check(context, call, &request)?;
         // A replay must not reach the vendor: claim the key before minting, look again after.
-        if let Some(idempotency) = &idempotency
-            && let Some(first) = idempotency::claim(context, call, idempotency).await?
-        {
-            return Ok(first);
-        }
+        let claim = match &idempotency {
+            Some(idempotency) => match idempotency::claim(context, call, idempotency).await? {
+                Claimed::Replay(first) => return Ok(*first),
+                Claimed::Held(claim) => Some(claim),
+            },
+            None => None,
+        };
         let created = {
             let _minting = context.minting.read().await;
             mint_and_save(context, call, &request, idempotency.as_ref()).await
         };
-        if let (Err(_), Some(idempotency)) = (&created, &idempotency) {
-            idempotency::release(context, call, idempotency).await;
+        match claim {
+            Some(claim) => claim.end(created).await,
+            None => created,
         }
-        created
     })
     .await
 }

@@ -106,19 +106,65 @@ async fn look(
     }
 }
 
+/// What the first look at a key decided.
+pub(super) enum Claimed {
+    /// The same request was answered: its response, to replay.
+    Replay(Box<IssuedCredential>),
+    /// The key is this request's until the guard is dropped.
+    Held(Claim),
+}
+
+/// A claim on an idempotency key. Dropping it gives the key back, whether the request failed
+/// or was cancelled (the client went away and the server dropped its handler), so that a retry
+/// is processed as a new request (REQ-IDEM-7) instead of being refused until the claim lapses.
+/// A claim that became a stored response is left alone: releasing drops only claims.
+pub(super) struct Claim {
+    context: Context,
+    key: IdempotencyKey,
+    /// Whether dropping still has to give the key back.
+    held: bool,
+}
+
+impl Claim {
+    /// Ends the claim now: after `outcome` failed, the key is given back before the answer, so
+    /// that an immediate retry is processed as a new request.
+    pub(super) async fn end<T>(
+        mut self,
+        outcome: Result<T, LifecycleError>,
+    ) -> Result<T, LifecycleError> {
+        if outcome.is_err() {
+            self.held = false;
+            release(&self.context, &self.key).await;
+        }
+        outcome
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if !self.held {
+            return;
+        }
+        let (context, key) = (self.context.clone(), self.key.clone());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { release(&context, &key).await });
+        }
+    }
+}
+
 /// The first look at a key, before anything is done: the first response when the same request
 /// was answered (REQ-IDEM-4); `request-in-progress` while it is still running (REQ-IDEM-6);
 /// `idempotency-key-reused` for another request (REQ-IDEM-5). Otherwise the key is claimed for
-/// this request (committed, so that every server sees it) and `None` is returned; the caller
-/// then either files the response with [`remember`] or gives the key back with [`release`].
+/// this request (committed, so that every server sees it) until the returned guard is dropped;
+/// [`remember`] files the response meanwhile.
 pub(super) async fn claim(
     context: &Context,
     call: &Call,
     request: &IdempotencyRequest,
-) -> Result<Option<IssuedCredential>, LifecycleError> {
+) -> Result<Claimed, LifecycleError> {
     let mut tx = context.store.begin().await?;
     match look(&mut *tx, context, call, request).await? {
-        Filed::Done(first) => return Ok(Some(*first)),
+        Filed::Done(first) => return Ok(Claimed::Replay(first)),
         Filed::Running => return Err(LifecycleError::RequestInProgress),
         Filed::Nothing => {}
     }
@@ -128,10 +174,14 @@ pub(super) async fn claim(
         outcome: StoredOutcome::InProgress,
         created_at: Timestamp::now(),
     };
-    tx.store_response(&request.store_key(context, call), &claim)
-        .await?;
+    let key = request.store_key(context, call);
+    tx.store_response(&key, &claim).await?;
     tx.commit().await?;
-    Ok(None)
+    Ok(Claimed::Held(Claim {
+        context: context.clone(),
+        key,
+        held: true,
+    }))
 }
 
 /// The first response to this request, looked up again in the transaction that would file this
@@ -149,12 +199,12 @@ pub(super) async fn replay(
     }
 }
 
-/// Gives the key back after a request that failed, so that a retry is processed as a new
-/// request (REQ-IDEM-7). Best effort: a claim left behind lapses after [`CLAIM_LEASE_SECONDS`].
-pub(super) async fn release(context: &Context, call: &Call, request: &IdempotencyRequest) {
+/// Drops the claim on `key`, if it is still a claim. Best effort: a claim left behind lapses
+/// after [`CLAIM_LEASE_SECONDS`].
+async fn release(context: &Context, key: &IdempotencyKey) {
     let released = async {
         let mut tx = context.store.begin().await?;
-        tx.release_claim(&request.store_key(context, call)).await?;
+        tx.release_claim(key).await?;
         tx.commit().await
     }
     .await;

@@ -13,7 +13,7 @@ use credential_issuer_spec::{
 
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
-use super::idempotency::{self, IdempotencyRequest};
+use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, discard, issued_credential, mint, settle_minted, version};
 use super::{Call, Context, LifecycleError, audited, save_settled};
 use crate::backends::{Issued, Replacing, VendorKey};
@@ -70,11 +70,13 @@ pub async fn rotate(
             let mode = request.mode.unwrap_or_default();
             let grace = grace_period(context, mode, request.grace_period_seconds)?;
             // A replay must not reach the vendor: claim the key before anything else.
-            if let Some(idempotency) = &idempotency
-                && let Some(first) = idempotency::claim(context, call, idempotency).await?
-            {
-                return Ok(first);
-            }
+            let claim = match &idempotency {
+                Some(idempotency) => match idempotency::claim(context, call, idempotency).await? {
+                    Claimed::Replay(first) => return Ok(*first),
+                    Claimed::Held(claim) => Some(claim),
+                },
+                None => None,
+            };
             let rotated: Result<IssuedCredential, LifecycleError> = async {
                 let _minting = context.minting.read().await;
                 let issuer = context.issuer.id.as_str();
@@ -145,10 +147,10 @@ pub async fn rotate(
                 settle_minted(context, new_key.as_ref(), saved).await
             }
             .await;
-            if let (Err(_), Some(idempotency)) = (&rotated, &idempotency) {
-                idempotency::release(context, call, idempotency).await;
+            match claim {
+                Some(claim) => claim.end(rotated).await,
+                None => rotated,
             }
-            rotated
         },
     )
     .await
