@@ -111,7 +111,7 @@ pub(super) enum Claimed {
     /// The same request was answered: its response, to replay.
     Replay(Box<IssuedCredential>),
     /// The key is this request's until the guard is dropped.
-    Held(Claim),
+    Held(Box<Claim>),
 }
 
 /// A claim on an idempotency key. Dropping it gives the key back, whether the request failed
@@ -177,11 +177,11 @@ pub(super) async fn claim(
     let key = request.store_key(context, call);
     tx.store_response(&key, &claim).await?;
     tx.commit().await?;
-    Ok(Claimed::Held(Claim {
+    Ok(Claimed::Held(Box::new(Claim {
         context: context.clone(),
         key,
         held: true,
-    }))
+    })))
 }
 
 /// The first response to this request, looked up again in the transaction that would file this
