@@ -17,7 +17,6 @@ use credential_issuer_spec::operations::rotate::RotateRequest;
 use credential_issuer_spec::{CredentialStatus, RotationMode, Secret, VersionStatus};
 
 use super::RecoverOptions;
-use crate::ClientError;
 use crate::Issuer;
 use crate::recovery::Issuers;
 use crate::recovery::journal::{Journal, Record, State};
@@ -153,19 +152,8 @@ async fn run(
                     "resumed: the rotation's answer was asked again with its Idempotency-Key"
                         .into(),
                 );
-                let issued = rotate(issuer, item, *mode, *from, key, context.options).await?;
-                let version = issued.credential.current_version;
-                journal
-                    .append_async(
-                        issuer_url,
-                        id,
-                        Record::Rotated {
-                            version,
-                            secret: issued.secret.clone(),
-                        },
-                    )
-                    .await?;
-                (*from, *mode, version, issued.secret, previous.clone())
+                let (version, secret) = rotate(*context, issuer, item, *mode, *from, key).await?;
+                (*from, *mode, version, secret, previous.clone())
             }
             (None, _) => match begin(context, issuer, item, report).await? {
                 Some(started) => started,
@@ -384,63 +372,50 @@ async fn begin(
         )
         .await?;
     context.progress.step(issuer_url, id, &Step::Rotating);
-    let issued = rotate(issuer, item, item.mode, from_version, &key, context.options).await?;
+    let (version, secret) = rotate(*context, issuer, item, item.mode, from_version, &key).await?;
+    Ok(Some((from_version, item.mode, version, secret, previous)))
+}
+
+/// The rotation, with `If-Match` on the version being replaced and the journaled key (a lost
+/// answer is asked again by the client's transport, and the same key gets the same rotation),
+/// then its new version and secret journaled before anything relies on them.
+async fn rotate(
+    context: Context<'_>,
+    issuer: &Issuer,
+    item: &PlanItem,
+    mode: RotationMode,
+    from_version: u32,
+    key: &str,
+) -> Result<(u32, Secret), Stop> {
+    let request = RotateRequest {
+        mode: Some(mode),
+        grace_period_seconds: match mode {
+            RotationMode::Overlap => context.options.grace_period_seconds,
+            _ => None,
+        },
+        scope: None,
+    };
+    let issued = issuer
+        .rotate_keyed(&item.credential_id, &request, Some(from_version), key)
+        .await
+        .map_err(|error| {
+            Stop(format!(
+                "the rotation failed ({error}); nothing was changed, the previous version is valid"
+            ))
+        })?;
     let version = issued.credential.current_version;
-    journal
+    context
+        .journal
         .append_async(
-            issuer_url,
-            id,
+            item.issuer.as_str(),
+            &item.credential_id,
             Record::Rotated {
                 version,
                 secret: issued.secret.clone(),
             },
         )
         .await?;
-    Ok(Some((
-        from_version,
-        item.mode,
-        version,
-        issued.secret,
-        previous,
-    )))
-}
-
-/// The rotation, with `If-Match` on the version being replaced and the journaled key; a lost
-/// answer is asked again (same key: the issuer answers with the same rotation).
-async fn rotate(
-    issuer: &Issuer,
-    item: &PlanItem,
-    mode: RotationMode,
-    from_version: u32,
-    key: &str,
-    options: &RecoverOptions,
-) -> Result<credential_issuer_spec::IssuedCredential, Stop> {
-    let request = RotateRequest {
-        mode: Some(mode),
-        grace_period_seconds: match mode {
-            RotationMode::Overlap => options.grace_period_seconds,
-            _ => None,
-        },
-        scope: None,
-    };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match issuer
-            .rotate_keyed(&item.credential_id, &request, Some(from_version), key)
-            .await
-        {
-            Ok(issued) => return Ok(issued),
-            Err(ClientError::Transport { .. }) if attempt < 4 => {
-                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-            }
-            Err(error) => {
-                return Err(Stop(format!(
-                    "the rotation failed ({error}); nothing was changed, the previous version is valid"
-                )));
-            }
-        }
-    }
+    Ok((version, issued.secret))
 }
 
 async fn revoke_previous(issuer: &Issuer, item: &PlanItem, version: u32) -> Result<(), Stop> {
