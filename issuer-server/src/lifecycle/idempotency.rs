@@ -126,14 +126,18 @@ pub(super) struct Claim {
 }
 
 impl Claim {
-    /// Ends the claim now: after `outcome` failed, the key is given back before the answer, so
-    /// that an immediate retry is processed as a new request.
+    /// Ends the claim with the request's `outcome`: after a failure the key is given back before
+    /// the answer, so that an immediate retry is processed as a new request; after a success the
+    /// claim has become the stored response. Only a request dropped before this (cancelled)
+    /// leaves its release to [`Drop`].
     pub(super) async fn end<T>(
         mut self,
         outcome: Result<T, LifecycleError>,
     ) -> Result<T, LifecycleError> {
+        // Answered: the claim became the stored response. Failed: given back now. Either way
+        // nothing is left for the drop to do.
+        self.held = false;
         if outcome.is_err() {
-            self.held = false;
             release(&self.context, &self.key).await;
         }
         outcome
