@@ -169,6 +169,8 @@ impl Project {
                     "grep -qx \"{env}=${env}\" {env_file} && test \"$(cat installed/{env})\" = \"${env}\""
                 )
             };
+            // The command target replaces its file in one step, as a real one must: a
+            // `cat > file` killed with credctl would leave the file empty.
             inventory.push_str(&format!(
                 r#"
 [[credential]]
@@ -177,7 +179,7 @@ id = "{id}"
 env = "{env}"
 targets = [
   {{ kind = "env_file", path = "{env_file}" }},
-  {{ kind = "command", command = "cat > installed/$CREDCTL_SECRET_NAME" }},
+  {{ kind = "command", command = "cat > installed/.$CREDCTL_SECRET_NAME.new && mv installed/.$CREDCTL_SECRET_NAME.new installed/$CREDCTL_SECRET_NAME" }},
 ]
 health = [{{ kind = "command", command = '{check}' }}]
 "#,
