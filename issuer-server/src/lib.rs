@@ -21,7 +21,6 @@
 pub mod backends;
 pub mod cli;
 pub mod config;
-pub mod error;
 pub mod gateway;
 mod http;
 pub mod issuer;

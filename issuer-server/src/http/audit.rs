@@ -7,7 +7,7 @@ use credential_issuer_spec::operations::audit::CHECKPOINT_CONTENT_TYPE;
 
 use super::credentials::query_pairs;
 use super::respond;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
 use crate::state::AppState;
 

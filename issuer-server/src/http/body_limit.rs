@@ -7,7 +7,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The largest request body accepted: 64 KiB.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::request_id;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::lifecycle::{Call, Caller};
 use crate::minting::{macs_equal, secret_mac};
 use crate::state::AppState;

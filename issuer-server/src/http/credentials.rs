@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::respond::{self, header_text};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
 use crate::state::AppState;
 

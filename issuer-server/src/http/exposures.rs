@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::respond;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
 use crate::state::AppState;
 

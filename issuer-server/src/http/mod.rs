@@ -6,6 +6,7 @@ mod body_limit;
 mod caller;
 mod credentials;
 mod discovery;
+pub(crate) mod error;
 mod exposures;
 mod health;
 pub(crate) mod request_id;
@@ -18,7 +19,7 @@ use axum::routing::{get, post};
 use credential_issuer_spec::WELL_KNOWN_SUFFIX;
 use credential_issuer_spec::operations::{self, Endpoint};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::issuer::{ENDPOINT_PATH, JWKS_PATH, PERMISSION_SCHEMA_PATH};
 use crate::state::AppState;
 

@@ -5,8 +5,8 @@ use axum::response::{IntoResponse, Response};
 use credential_issuer_spec::operations::get;
 use credential_issuer_spec::{Credential, IssuedCredential};
 
-use crate::error::ApiError;
-use crate::lifecycle::LifecycleError;
+use crate::http::error::ApiError;
+use crate::lifecycle::{LifecycleError, RequestError};
 use crate::state::AppState;
 
 /// A JSON response.
@@ -62,15 +62,13 @@ fn set_etag(headers: &mut HeaderMap, etag: &str) {
 /// A request header as text; a value that is not visible ASCII is a bad request.
 pub(crate) fn header_text<'a>(
     headers: &'a HeaderMap,
-    name: &str,
+    name: &'static str,
 ) -> Result<Option<&'a str>, ApiError> {
     headers
         .get(name)
         .map(|value| {
             value.to_str().map_err(|_| {
-                ApiError::from(LifecycleError::InvalidRequest(format!(
-                    "the {name} header is not text"
-                )))
+                ApiError::from(LifecycleError::from(RequestError::HeaderNotText(name)))
             })
         })
         .transpose()

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
 use credential_issuer_spec::{ApiScope, AuditEvent, CredentialId};
 
-use super::{Call, Context, LifecycleError};
+use super::{Call, Context, LifecycleError, RequestError};
 use crate::store::AuditQuery;
 
 /// A page of audit events for the query parameters `credential_id`, `after_seq`, `cursor`, `limit`.
@@ -15,8 +15,7 @@ pub async fn list_audit(
     pairs: &[(String, String)],
 ) -> Result<Page<AuditEvent>, LifecycleError> {
     call.require(ApiScope::AuditRead)?;
-    let invalid =
-        |name: &str| LifecycleError::InvalidRequest(format!("invalid value for {name:?}"));
+    let invalid = |name: &str| LifecycleError::from(RequestError::QueryValue(name.to_owned()));
     let mut query = AuditQuery {
         limit: DEFAULT_PAGE_SIZE,
         ..AuditQuery::default()
@@ -38,17 +37,13 @@ pub async fn list_audit(
                     .ok_or_else(|| invalid(name))?;
             }
             other => {
-                return Err(LifecycleError::InvalidRequest(format!(
-                    "unknown query parameter {other:?}"
-                )));
+                return Err(RequestError::UnknownQueryParameter(other.to_owned()).into());
             }
         }
     }
     query.after_seq = match (after_seq, cursor) {
         (Some(_), Some(_)) => {
-            return Err(LifecycleError::InvalidRequest(
-                "give either after_seq or cursor, not both".to_owned(),
-            ));
+            return Err(RequestError::AfterSeqAndCursor.into());
         }
         (Some(seq), None) | (None, Some(seq)) => seq,
         (None, None) => 0,

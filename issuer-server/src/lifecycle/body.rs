@@ -6,6 +6,7 @@ use credential_issuer_spec::CredentialId;
 use serde::de::DeserializeOwned;
 
 use super::LifecycleError;
+use super::RequestError;
 
 /// Whether an empty body means `{}` (operations whose members are all optional).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +23,11 @@ pub(super) fn decode<T: DeserializeOwned>(body: &[u8], empty: Empty) -> Result<T
     let body: &[u8] = match (body.iter().all(u8::is_ascii_whitespace), empty) {
         (true, Empty::IsEmptyObject) => b"{}",
         (true, Empty::Refused) => {
-            return Err(LifecycleError::InvalidRequest(
-                "the request body is empty".to_owned(),
-            ));
+            return Err(RequestError::EmptyBody.into());
         }
         (false, _) => body,
     };
-    serde_json::from_slice(body).map_err(|error| {
-        LifecycleError::InvalidRequest(format!("the request body is not acceptable: {error}"))
-    })
+    serde_json::from_slice(body).map_err(|error| RequestError::Body(error).into())
 }
 
 /// A credential id from a path; a malformed one names no credential (404).

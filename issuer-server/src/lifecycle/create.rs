@@ -11,7 +11,7 @@ use credential_issuer_spec::{
 use super::body::{Empty, decode};
 use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, issued_credential, mint, new_credential_id, settle_minted, version};
-use super::{Call, Context, LifecycleError, audited};
+use super::{Call, Context, LifecycleError, RequestError, ScopeRefusal, audited};
 use crate::backends::Issued;
 use crate::store::CredentialRecord;
 
@@ -135,27 +135,23 @@ async fn save(
 fn check(context: &Context, call: &Call, request: &CreateRequest) -> Result<(), LifecycleError> {
     let issuer = &context.issuer;
     if !issuer.credential_types().contains(&request.credential_type) {
-        return Err(LifecycleError::InvalidRequest(format!(
-            "this issuer does not mint credentials of type {:?}",
-            request.credential_type.as_str()
-        )));
+        return Err(RequestError::CredentialType(request.credential_type.clone()).into());
     }
     issuer
         .index
         .check(&request.scope)
-        .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+        .map_err(ScopeRefusal::from)?;
     call.check_authority(context, &request.scope)?;
     if let Some(ttl) = request.expires_in {
         let Some(bounds) = &issuer.expiry else {
-            return Err(LifecycleError::InvalidRequest(
-                "this issuer's credentials do not expire; omit expires_in".to_owned(),
-            ));
+            return Err(RequestError::NoExpiry.into());
         };
         if ttl < bounds.min_ttl_seconds || ttl > bounds.max_ttl_seconds {
-            return Err(LifecycleError::InvalidRequest(format!(
-                "expires_in must be between {} and {} seconds",
-                bounds.min_ttl_seconds, bounds.max_ttl_seconds
-            )));
+            return Err(RequestError::ExpiresIn {
+                min: bounds.min_ttl_seconds,
+                max: bounds.max_ttl_seconds,
+            }
+            .into());
         }
     }
     Ok(())

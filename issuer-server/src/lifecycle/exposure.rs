@@ -14,7 +14,7 @@ use credential_issuer_spec::{
 use super::body::{Empty, decode};
 use super::expiry::settle;
 use super::revoke::{revoke_credential, revoke_version};
-use super::{Call, Context, LifecycleError, audited};
+use super::{Call, Context, LifecycleError, RequestError, audited};
 use crate::minting::fingerprint_index;
 use crate::store::{CredentialRecord, ExposureRecord};
 
@@ -28,9 +28,7 @@ pub async fn report_exposure(
         call.require(ApiScope::ExposuresReport)?;
         context.offer(credential_issuer_spec::Operation::ReportExposure)?;
         let report: ExposureReport = decode(body, Empty::Refused)?;
-        report
-            .check()
-            .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+        report.check().map_err(RequestError::from)?;
         let issuer = context.issuer.id.as_str();
         let now = Timestamp::now();
         let mut tx = context.store.begin().await?;

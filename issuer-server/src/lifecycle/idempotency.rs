@@ -7,7 +7,7 @@
 use credential_issuer_spec::{IssuedCredential, Timestamp};
 use sha2::{Digest, Sha256};
 
-use super::{Call, Context, LifecycleError};
+use super::{Call, Context, LifecycleError, RequestError};
 use crate::sealing;
 use crate::store::{IdempotencyKey, StoredOutcome, StoredResponse, Transaction};
 
@@ -31,12 +31,9 @@ impl IdempotencyRequest {
     ) -> Result<Self, LifecycleError> {
         let valid = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !valid {
-            return Err(LifecycleError::InvalidRequest(
-                "Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned(),
-            ));
+            return Err(RequestError::IdempotencyKey.into());
         }
-        let canonical =
-            serde_json::to_vec(body).map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+        let canonical = serde_json::to_vec(body).map_err(RequestError::Body)?;
         let mut hasher = Sha256::new();
         hasher.update(operation.as_bytes());
         hasher.update([0]);

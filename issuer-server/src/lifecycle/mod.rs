@@ -1,6 +1,6 @@
 //! The operations as domain code: no HTTP types here. Each function takes the issuer's
 //! [`Context`], the [`Call`] (who asks, under which request id) and a spec request, and returns
-//! a spec response or a [`LifecycleError`]. `crate::error` maps those to problem+json.
+//! a spec response or a [`LifecycleError`]; the HTTP layer renders those as problem+json.
 
 mod adoption;
 mod audit_log;
@@ -8,6 +8,7 @@ mod body;
 mod checkpoint;
 mod create;
 mod credential_locks;
+mod error;
 pub mod expiry;
 mod exposure;
 mod idempotency;
@@ -30,6 +31,7 @@ pub use audit_log::list_audit;
 pub use checkpoint::checkpoint;
 pub use create::create;
 pub use credential_locks::CredentialLocks;
+pub use error::{LifecycleError, Narrowing, NotAllowed, RequestError, ScopeRefusal};
 pub use exposure::report_exposure;
 pub use idempotency::purge_expired_responses;
 pub use introspect::introspect;
@@ -148,102 +150,6 @@ impl Call {
     }
 }
 
-/// Why an operation did not happen.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LifecycleError {
-    /// The request is malformed or asks for something invalid.
-    #[error("{0}")]
-    InvalidRequest(String),
-    /// The scope names unknown permissions or resources, or is wider than allowed.
-    #[error("{0}")]
-    InvalidScope(String),
-    /// The caller's token lacks an issuer-API scope.
-    #[error("this operation needs the {0} scope")]
-    MissingApiScope(ApiScope),
-    /// The requested scope is beyond what the caller itself may grant.
-    #[error("the requested scope goes beyond the caller's authority")]
-    BeyondAuthority,
-    /// The path names nothing (a malformed id).
-    #[error("nothing here")]
-    NoSuchPath,
-    /// No such credential.
-    #[error("no credential {0}")]
-    CredentialNotFound(CredentialId),
-    /// No such access request (or not one this caller may see).
-    #[error("no access request {0}")]
-    AccessRequestNotFound(String),
-    /// The access request was already decided, has expired, or is not yet approved.
-    #[error("the access request is {0}")]
-    RequestNotPending(&'static str),
-    /// The approved credential was already collected.
-    #[error("the credential of this access request was already collected")]
-    AlreadyCollected,
-    /// Only the requester may collect; nobody may approve their own request.
-    #[error("{0}")]
-    NotAllowed(&'static str),
-    /// The policy never allows this permission to be requested.
-    #[error("{0} can never be requested")]
-    NeverRequestable(String),
-    /// The issuer does not offer access requests.
-    #[error("this issuer does not offer access requests")]
-    RequestsNotOffered,
-    /// The credential is revoked.
-    #[error("credential {0} is revoked")]
-    CredentialRevoked(CredentialId),
-    /// The credential has expired.
-    #[error("credential {0} has expired")]
-    CredentialExpired(CredentialId),
-    /// `If-Match` names a version that is not current, or a concurrent rotation won.
-    #[error("version {current_version} is current")]
-    RotationConflict {
-        /// The version that is current now.
-        current_version: u32,
-    },
-    /// An overlap rotation would leave more valid versions than allowed.
-    #[error(
-        "an overlap rotation would exceed {max} valid versions; revoke the previous version or rotate immediately"
-    )]
-    ActiveVersionLimit {
-        /// The limit.
-        max: u32,
-    },
-    /// The idempotency key was used with a different request.
-    #[error("the Idempotency-Key was already used with a different request")]
-    IdempotencyKeyReused,
-    /// A request with the same idempotency key is still being processed (REQ-IDEM-6).
-    #[error("a request with this Idempotency-Key is still being processed; retry later")]
-    RequestInProgress,
-    /// The issuer does not offer this operation (a shim whose vendor cannot do it).
-    #[error("this issuer does not offer the {0:?} operation")]
-    OperationNotOffered(Operation),
-    /// The backend (a vendor's API behind a shim) refused or failed.
-    #[error("{0}")]
-    Backend(#[from] crate::backends::BackendError),
-    /// The store failed.
-    #[error("storage failure")]
-    Store(#[from] StoreError),
-    /// A signature could not be made.
-    #[error("signing failed")]
-    Signing(#[from] crate::signing::SigningError),
-    /// A stored response could not be opened.
-    #[error("a stored response could not be opened")]
-    Seal(#[from] crate::sealing::SealError),
-}
-
-impl LifecycleError {
-    /// Whether the caller is at fault (a refusal), as opposed to the issuer (a failure).
-    pub fn is_refusal(&self) -> bool {
-        !matches!(
-            self,
-            Self::Store(_)
-                | Self::Seal(_)
-                | Self::Signing(_)
-                | Self::Backend(crate::backends::BackendError::Unavailable(_))
-        )
-    }
-}
-
 /// Saves a changed credential (compare-and-set on `expected`, so that a concurrent change makes
 /// this one a conflict) and audits the time-driven transitions `settle` applied on the way.
 pub(crate) async fn save_settled(
@@ -289,7 +195,7 @@ pub(crate) async fn audited<T>(
         };
         let details = BTreeMap::from([(
             "problem".to_owned(),
-            serde_json::Value::String(crate::error::problem_type(error).uri().into_owned()),
+            serde_json::Value::String(error.problem_type().uri().into_owned()),
         )]);
         let entry = call.audit(action, credential_id.cloned(), None, outcome, details);
         let recorded = async {

@@ -11,7 +11,7 @@ use credential_issuer_spec::{ApiScope, Credential, CredentialId, Timestamp};
 
 use super::body::credential_id;
 use super::expiry::settle;
-use super::{Call, Context, LifecycleError};
+use super::{Call, Context, LifecycleError, RequestError};
 use crate::store::CredentialFilter;
 
 /// One credential.
@@ -41,15 +41,13 @@ pub async fn list(
     call.require(ApiScope::CredentialsRead)?;
     context.offer(credential_issuer_spec::Operation::List)?;
     let query = ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+        .map_err(RequestError::from)?;
     for key in query.metadata.keys() {
         let mut chars = key.chars();
         let valid = matches!(chars.next(), Some('a'..='z'))
             && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'));
         if !valid {
-            return Err(LifecycleError::InvalidRequest(format!(
-                "malformed metadata key {key:?}"
-            )));
+            return Err(RequestError::MetadataKey(key.clone()).into());
         }
     }
     if query.cursor.is_none() {
@@ -91,7 +89,5 @@ fn decode_cursor(cursor: &str) -> Result<CredentialId, LifecycleError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|id| CredentialId::from_str(&id).ok())
-        .ok_or_else(|| {
-            LifecycleError::InvalidRequest("the cursor is not one this issuer gave".to_owned())
-        })
+        .ok_or_else(|| RequestError::Cursor.into())
 }

@@ -17,7 +17,9 @@ use credential_issuer_spec::{
 use super::body::{Empty, decode};
 use super::create::build;
 use super::minted::{Mint, mint as mint_secret, new_credential_id, settle_minted};
-use super::{Call, Context, LifecycleError, audited};
+use super::{
+    Call, Context, LifecycleError, Narrowing, NotAllowed, RequestError, ScopeRefusal, audited,
+};
 use crate::backends::Issued;
 use crate::policy::AccessPolicy;
 use crate::sealing;
@@ -53,30 +55,24 @@ pub async fn create_request(
             .credential_types()
             .contains(&asked.credential_type)
         {
-            return Err(LifecycleError::InvalidRequest(format!(
-                "this issuer does not mint credentials of type {:?}",
-                asked.credential_type.as_str()
-            )));
+            return Err(RequestError::CredentialType(asked.credential_type.clone()).into());
         }
         context
             .issuer
             .index
             .check(&asked.scope)
-            .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+            .map_err(ScopeRefusal::from)?;
         for grant in &asked.scope {
             if let Some(forbidden) = policy
                 .never_requestable
                 .iter()
                 .find(|p| context.issuer.index.implies(&grant.permission, p))
             {
-                return Err(LifecycleError::NeverRequestable(forbidden.to_string()));
+                return Err(LifecycleError::NeverRequestable(forbidden.clone()));
             }
         }
         if asked.ttl_seconds > policy.max_ttl_seconds {
-            return Err(LifecycleError::InvalidRequest(format!(
-                "ttl_seconds must be at most {}",
-                policy.max_ttl_seconds
-            )));
+            return Err(RequestError::RequestTtl(policy.max_ttl_seconds).into());
         }
         let now = Timestamp::now();
         let id: AccessRequestId = match format!("req_{}", uuid::Uuid::now_v7().simple()).parse() {
@@ -186,10 +182,10 @@ async fn mint_approved(
             request.requester.chars().take(256).collect(),
         ),
     ]))
-    .map_err(|e| LifecycleError::InvalidRequest(e.to_string()))?;
+    .map_err(RequestError::from)?;
     let name = format!("access request {}", request.id)
         .parse()
-        .map_err(|_| LifecycleError::InvalidRequest("name".into()))?;
+        .map_err(RequestError::from)?;
     let mut create = CreateRequest::new(request.credential_type.clone(), name, scope.clone());
     create.expires_in = Some(ttl_seconds);
     create.metadata = metadata;
@@ -356,9 +352,7 @@ pub async fn approve(
         let decision: ApproveRequest = decode(body, Empty::IsEmptyObject)?;
         let (tx, record) = pending(context, raw_id).await?;
         if record.requester_token == call.caller.token_id {
-            return Err(LifecycleError::NotAllowed(
-                "a caller cannot approve its own access request",
-            ));
+            return Err(LifecycleError::NotAllowed(NotAllowed::ApproveOwn));
         }
         let scope = match decision.scope {
             Some(narrower) => {
@@ -366,15 +360,13 @@ pub async fn approve(
                     .issuer
                     .index
                     .check(&narrower)
-                    .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+                    .map_err(ScopeRefusal::from)?;
                 if !context
                     .issuer
                     .index
                     .scope_within(&narrower, &record.request.scope)
                 {
-                    return Err(LifecycleError::InvalidScope(
-                        "an approval may narrow the requested scope, never widen it".to_owned(),
-                    ));
+                    return Err(ScopeRefusal::Widened(Narrowing::Approval).into());
                 }
                 narrower
             }
@@ -382,9 +374,7 @@ pub async fn approve(
         };
         let ttl = decision.ttl_seconds.unwrap_or(record.request.ttl_seconds);
         if ttl > record.request.ttl_seconds {
-            return Err(LifecycleError::InvalidRequest(
-                "an approval may shorten the TTL, never lengthen it".to_owned(),
-            ));
+            return Err(RequestError::ApprovalLengthens.into());
         }
         call.check_authority(context, &scope)?;
         // The vendor is called between two transactions (a slow vendor holds no lock); the
@@ -452,9 +442,7 @@ pub async fn collect(
         let mut tx = context.store.begin().await?;
         let mut record = load(context, &mut *tx, raw_id).await?;
         if record.requester_token != call.caller.token_id {
-            return Err(LifecycleError::NotAllowed(
-                "only the token that made the request may collect it",
-            ));
+            return Err(LifecycleError::NotAllowed(NotAllowed::CollectOthers));
         }
         match record.request.status {
             AccessRequestStatus::Approved => {}
@@ -537,8 +525,7 @@ pub async fn list_requests(
 ) -> Result<Page<AccessRequest>, LifecycleError> {
     policy(context)?;
     call.require(ApiScope::RequestsRead)?;
-    let invalid =
-        |name: &str| LifecycleError::InvalidRequest(format!("invalid value for {name:?}"));
+    let invalid = |name: &str| LifecycleError::from(RequestError::QueryValue(name.to_owned()));
     let (mut status, mut cursor, mut limit) = (None, None, DEFAULT_PAGE_SIZE);
     for (name, value) in pairs {
         match name.as_str() {
@@ -563,9 +550,7 @@ pub async fn list_requests(
                     .ok_or_else(|| invalid(name))?
             }
             other => {
-                return Err(LifecycleError::InvalidRequest(format!(
-                    "unknown query parameter {other:?}"
-                )));
+                return Err(RequestError::UnknownQueryParameter(other.to_owned()).into());
             }
         }
     }

@@ -11,7 +11,7 @@ use credential_issuer_spec::{
 
 use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
-use super::{Call, Context, LifecycleError, audited, save_settled};
+use super::{Call, Context, LifecycleError, RequestError, audited, save_settled};
 use crate::store::CredentialRecord;
 
 /// Revokes credential `id`, or only the version the JSON body names.
@@ -146,10 +146,9 @@ pub(super) fn revoke_version(
         .versions
         .iter_mut()
         .find(|v| v.version == number)
-        .ok_or_else(|| {
-            LifecycleError::InvalidRequest(format!(
-                "there is no version {number}; the current version is {current}"
-            ))
+        .ok_or(RequestError::NoSuchVersion {
+            version: number,
+            current,
         })?;
     match transition(version.status, VersionEvent::VersionRevoked) {
         Ok(next) => {
@@ -158,6 +157,6 @@ pub(super) fn revoke_version(
             Ok(true)
         }
         Err(TransitionError::Terminal(_)) => Ok(false),
-        Err(error) => Err(LifecycleError::InvalidRequest(error.to_string())),
+        Err(error) => Err(RequestError::from(error).into()),
     }
 }

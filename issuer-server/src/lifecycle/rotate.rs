@@ -15,7 +15,9 @@ use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
 use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, discard, issued_credential, mint, settle_minted, version};
-use super::{Call, Context, LifecycleError, audited, save_settled};
+use super::{
+    Call, Context, LifecycleError, Narrowing, RequestError, ScopeRefusal, audited, save_settled,
+};
 use crate::backends::{Issued, Replacing, VendorKey};
 use crate::store::CredentialRecord;
 
@@ -31,11 +33,9 @@ impl std::str::FromStr for IfMatch {
         if tag == "*" {
             return Ok(IfMatch(None));
         }
-        tag.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
-            LifecycleError::InvalidRequest(
-                "If-Match must name a version as an entity tag, like \"3\"".to_owned(),
-            )
-        })
+        tag.parse()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| RequestError::IfMatch.into())
     }
 }
 
@@ -210,11 +210,9 @@ fn check(
                 .issuer
                 .index
                 .check(&narrower)
-                .map_err(|e| LifecycleError::InvalidScope(e.to_string()))?;
+                .map_err(ScopeRefusal::from)?;
             if !context.issuer.index.scope_within(&narrower, &current_scope) {
-                return Err(LifecycleError::InvalidScope(
-                    "a rotation may narrow the scope, never widen it".to_owned(),
-                ));
+                return Err(ScopeRefusal::Widened(Narrowing::Rotation).into());
             }
             narrower
         }
@@ -321,23 +319,15 @@ fn grace_period(
 ) -> Result<Option<u64>, LifecycleError> {
     let policy = policy(context)?;
     if !policy.modes.contains(&mode) {
-        return Err(LifecycleError::InvalidRequest(format!(
-            "this issuer does not rotate in {} mode",
-            serde_json::json!(mode)
-        )));
+        return Err(RequestError::RotationMode(serde_json::json!(mode).to_string()).into());
     }
     match (mode, asked) {
-        (RotationMode::Immediate, Some(_)) => Err(LifecycleError::InvalidRequest(
-            "grace_period_seconds applies only to overlap rotations".to_owned(),
-        )),
+        (RotationMode::Immediate, Some(_)) => Err(RequestError::GraceForImmediate.into()),
         (RotationMode::Immediate, None) => Ok(None),
         (RotationMode::Overlap, Some(seconds))
             if seconds == 0 || seconds > policy.max_grace_period_seconds =>
         {
-            Err(LifecycleError::InvalidRequest(format!(
-                "grace_period_seconds must be between 1 and {}",
-                policy.max_grace_period_seconds
-            )))
+            Err(RequestError::GracePeriod(policy.max_grace_period_seconds).into())
         }
         (RotationMode::Overlap, asked) => {
             Ok(Some(asked.unwrap_or(policy.default_grace_period_seconds)))

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
 use credential_issuer_spec::{Problem, ProblemType};
 
-use crate::backends::BackendError;
-use crate::http::request_id;
+use super::request_id;
 use crate::lifecycle::LifecycleError;
 
 /// Everything a request can fail with.
@@ -44,38 +43,10 @@ pub enum ApiError {
     Unavailable,
 }
 
-/// The problem type of a lifecycle error.
-pub(crate) fn problem_type(error: &LifecycleError) -> ProblemType {
-    use LifecycleError as E;
-    match error {
-        E::InvalidRequest(_) => ProblemType::InvalidRequest,
-        E::InvalidScope(_) => ProblemType::InvalidScope,
-        E::MissingApiScope(_) | E::BeyondAuthority => ProblemType::Forbidden,
-        E::NoSuchPath | E::CredentialNotFound(_) => ProblemType::NotFound,
-        E::CredentialRevoked(_) => ProblemType::CredentialRevoked,
-        E::AccessRequestNotFound(_) => ProblemType::NotFound,
-        E::RequestNotPending(_) => ProblemType::RequestNotPending,
-        E::AlreadyCollected => ProblemType::AlreadyCollected,
-        E::NotAllowed(_) | E::NeverRequestable(_) => ProblemType::Forbidden,
-        E::RequestsNotOffered | E::OperationNotOffered(_) => ProblemType::OperationNotSupported,
-        E::Backend(BackendError::Unsupported(_) | BackendError::NotYet { .. }) => {
-            ProblemType::OperationNotSupported
-        }
-        E::Backend(BackendError::Rejected(_)) => ProblemType::InvalidRequest,
-        E::Backend(BackendError::Unavailable(_)) => ProblemType::UpstreamUnavailable,
-        E::CredentialExpired(_) => ProblemType::CredentialExpired,
-        E::RotationConflict { .. } => ProblemType::RotationConflict,
-        E::ActiveVersionLimit { .. } => ProblemType::ActiveVersionLimit,
-        E::IdempotencyKeyReused => ProblemType::IdempotencyKeyReused,
-        E::RequestInProgress => ProblemType::RequestInProgress,
-        E::Store(_) | E::Seal(_) | E::Signing(_) => ProblemType::InternalError,
-    }
-}
-
 impl ApiError {
     fn problem_type(&self) -> ProblemType {
         match self {
-            Self::Lifecycle(error) => problem_type(error),
+            Self::Lifecycle(error) => error.problem_type(),
             Self::Unauthorized { .. } => ProblemType::Unauthorized,
             Self::NotFound => ProblemType::NotFound,
             Self::MethodNotAllowed => ProblemType::MethodNotAllowed,
