@@ -26,7 +26,7 @@ use std::sync::Arc;
 use credential_issuer_spec::{IssuerId, Secret};
 use serde::Deserialize;
 
-use crate::backends::Backend;
+use crate::backends::{self, AdminCredentials, Backend, BackendKind, SetupError, UnknownBackend};
 use crate::store::Store;
 use crate::vault::Vault;
 
@@ -36,7 +36,7 @@ use crate::vault::Vault;
 pub struct HostedIssuer {
     /// The path below the public URL: one or more segments of letters, digits, `-` and `_`.
     pub path: String,
-    /// The backend: `native`, or a shim's name (see [`crate::backends::registry`]).
+    /// The backend: `native`, or a shim's name (see [`BackendKind`]).
     pub backend: String,
     /// The backend's own settings (base URL, AWS user name, OpenAI project, GitHub app, ...).
     #[serde(default)]
@@ -67,8 +67,8 @@ pub enum GatewayError {
     #[error("two issuers have the path {0:?}")]
     DuplicatePath(String),
     /// No backend has this name.
-    #[error("unknown backend {0:?} (known: {known})", known = crate::backends::registry::KNOWN.join(", "))]
-    UnknownBackend(String),
+    #[error(transparent)]
+    UnknownBackend(#[from] UnknownBackend),
     /// The backend's settings are invalid.
     #[error("issuer {path}: settings: {message}")]
     Settings {
@@ -89,73 +89,22 @@ pub enum GatewayError {
     },
 }
 
-/// The vendor admin credentials of one hosted issuer, by name. `Debug` shows names only.
-#[derive(Clone, Default)]
-pub struct AdminCredentials {
-    path: String,
-    values: BTreeMap<String, Secret>,
-}
-
-impl std::fmt::Debug for AdminCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdminCredentials")
-            .field("names", &self.values.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
-impl AdminCredentials {
-    /// Credentials given directly (for tests and embedding programs).
-    ///
-    /// ```
-    /// use credential_issuer_server::gateway::AdminCredentials;
-    /// use credential_issuer_spec::Secret;
-    /// let admin = AdminCredentials::new("openai", [("admin_key", Secret::new("sk-admin-x".into()))]);
-    /// assert!(admin.require("admin_key").is_ok());
-    /// assert!(admin.require("other").is_err());
-    /// ```
-    pub fn new<'a>(path: &str, values: impl IntoIterator<Item = (&'a str, Secret)>) -> Self {
-        Self {
-            path: path.to_owned(),
-            values: values
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        }
-    }
-
-    /// The credential named `name`, or an error naming what is missing.
-    pub fn require(&self, name: &str) -> Result<&Secret, GatewayError> {
-        self.values
-            .get(name)
-            .ok_or_else(|| GatewayError::Credential {
-                path: self.path.clone(),
-                name: name.to_owned(),
-                message: "not configured: give it in [issuers.credentials] or store it with \
-                      `vendor-credential set`"
-                    .to_owned(),
-            })
-    }
-
-    /// The credential named `name`, if given.
-    pub fn get(&self, name: &str) -> Option<&Secret> {
-        self.values.get(name)
-    }
-
+impl HostedIssuer {
     /// Reads the credentials of `hosted` (issuer `issuer`): first every one stored in the
     /// vault for it, then the configured sources, which take precedence.
-    pub async fn resolve(
-        hosted: &HostedIssuer,
+    pub async fn admin_credentials(
+        &self,
         issuer: &IssuerId,
         store: &dyn Store,
         vault: Option<&Vault>,
-    ) -> Result<Self, GatewayError> {
+    ) -> Result<AdminCredentials, GatewayError> {
+        let hosted = self;
         let fail = |name: &str, message: String| GatewayError::Credential {
             path: hosted.path.clone(),
             name: name.to_owned(),
             message,
         };
-        let mut values = BTreeMap::new();
+        let mut values = AdminCredentials::default();
         if let Some(vault) = vault {
             let names = store
                 .vendor_credential_names(issuer.as_str())
@@ -186,14 +135,9 @@ impl AdminCredentials {
             };
             values.insert(name.clone(), Secret::new(value));
         }
-        Ok(Self {
-            path: hosted.path.clone(),
-            values,
-        })
+        Ok(values)
     }
-}
 
-impl HostedIssuer {
     /// The issuer identifier of this issuer on a server whose native issuer is `base`.
     pub fn issuer_id(&self, base: &IssuerId) -> Result<IssuerId, GatewayError> {
         let valid = !self.path.is_empty()
@@ -212,7 +156,23 @@ impl HostedIssuer {
 
     /// Builds the backend.
     pub fn backend(&self, admin: &AdminCredentials) -> Result<Arc<dyn Backend>, GatewayError> {
-        crate::backends::registry::build(self, admin)
+        let kind: BackendKind = self.backend.parse()?;
+        backends::build(kind, self.settings.clone(), admin).map_err(|error| match error {
+            SetupError::MissingCredential(name) => GatewayError::Credential {
+                path: self.path.clone(),
+                name,
+                message: "not configured: give it in [issuers.credentials] or store it with \
+                          `vendor-credential set`"
+                    .to_owned(),
+            },
+            other => GatewayError::Settings {
+                path: self.path.clone(),
+                message: match other {
+                    SetupError::Settings(message) => message,
+                    other => other.to_string(),
+                },
+            },
+        })
     }
 }
 
@@ -234,7 +194,7 @@ mod tests {
             config.credentials["a"],
             CredentialSource::Env("CI_GATEWAY_TEST_VAR".into())
         );
-        let admin = AdminCredentials::new("x", [("a", Secret::new("very-secret".into()))]);
+        let admin = AdminCredentials::new([("a", Secret::new("very-secret".into()))]);
         assert!(!format!("{admin:?}").contains("very-secret"));
     }
 

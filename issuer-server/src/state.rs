@@ -8,7 +8,7 @@ use credential_issuer_spec::{ApiScope, IssuerId, Secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::ServerConfig;
-use crate::gateway::{AdminCredentials, GatewayError};
+use crate::gateway::GatewayError;
 use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
 use crate::keys::{ServerKeys, write_private};
 use crate::lifecycle::Context;
@@ -198,7 +198,7 @@ impl AppState {
                 if !seen.insert(id.as_str().to_owned()) {
                     return Err(GatewayError::DuplicatePath(hosted.path.clone()).into());
                 }
-                let admin = AdminCredentials::resolve(hosted, &id, &*store, Some(&vault)).await?;
+                let admin = hosted.admin_credentials(&id, &*store, Some(&vault)).await?;
                 let backend = hosted.backend(&admin)?;
                 let permissions = default_permission_schema(&id);
                 let profile = IssuerProfile::new(

@@ -19,13 +19,19 @@
 //! A vendor that implements the protocol over its own key store implements this trait and
 //! mounts the router in its own axum application; see `examples/custom_backend.rs`.
 
+mod admin;
 pub mod anthropic;
 pub mod aws;
 pub mod github;
+mod kind;
 pub mod native;
 pub mod openai;
-pub mod registry;
+mod registry;
 pub mod vendor_http;
+
+pub use admin::AdminCredentials;
+pub use kind::{BackendKind, UnknownBackend};
+pub use registry::{SetupError, build};
 
 use std::collections::BTreeMap;
 

@@ -1,93 +1,87 @@
-//! The backends a gateway can host, by name: one match arm per backend, so that adding a shim
-//! is one module and one line here.
+//! Builds the backend of a [`BackendKind`] from its settings table and admin credentials.
 
 use std::sync::Arc;
 
 use credential_issuer_spec::NativeSecretFormat;
 use serde::Deserialize;
 
-use super::Backend;
 use super::native::NativeBackend;
+use super::{AdminCredentials, Backend, BackendKind};
 use super::{anthropic, aws, github, openai};
-use crate::gateway::{AdminCredentials, GatewayError, HostedIssuer};
 
-/// The names of the backends [`build`] knows.
-pub const KNOWN: &[&str] = &[
-    "native",
-    "aws-iam",
-    "aws-bedrock",
-    "aws-sts",
-    "openai",
-    "github",
-    "anthropic",
-];
+/// Why a backend cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The settings table does not fit the backend, or its values cannot work together.
+    #[error("settings: {0}")]
+    Settings(String),
+    /// An admin credential the backend needs is not given.
+    #[error("admin credential {0}: not configured")]
+    MissingCredential(String),
+}
 
-/// Builds the backend `hosted` names, from its settings and admin credentials.
+/// Builds the backend of kind `kind` from its settings table and admin credentials.
+///
+/// ```
+/// use credential_issuer_server::backends::{AdminCredentials, BackendKind, build};
+/// let settings: toml::Table = toml::from_str("secret_prefix = \"tst_\"").unwrap();
+/// let backend = build(BackendKind::Native, settings, &AdminCredentials::default()).unwrap();
+/// assert_eq!(backend.kind(), "native");
+/// ```
 pub fn build(
-    hosted: &HostedIssuer,
+    kind: BackendKind,
+    settings: toml::Table,
     admin: &AdminCredentials,
-) -> Result<Arc<dyn Backend>, GatewayError> {
-    match hosted.backend.as_str() {
-        "native" => {
-            let settings: NativeSettings = settings(hosted)?;
-            let format = NativeSecretFormat::new(&settings.secret_prefix).map_err(|e| {
-                GatewayError::Settings {
-                    path: hosted.path.clone(),
-                    message: format!("secret_prefix: {e}"),
-                }
-            })?;
-            Ok(Arc::new(NativeBackend::new(
+) -> Result<Arc<dyn Backend>, SetupError> {
+    Ok(match kind {
+        BackendKind::Native => {
+            let settings: NativeSettings = parse(settings)?;
+            let format = NativeSecretFormat::new(&settings.secret_prefix)
+                .map_err(|e| SetupError::Settings(format!("secret_prefix: {e}")))?;
+            Arc::new(NativeBackend::new(
                 format,
                 settings.min_ttl_seconds,
                 settings.max_ttl_seconds,
-            )))
+            ))
         }
-        "aws-iam" => Ok(Arc::new(
-            aws::IamBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
-                .map_err(|e| invalid(hosted, &e))?,
-        )),
-        "aws-bedrock" => Ok(Arc::new(
-            aws::BedrockBackend::new(settings(hosted)?, aws::settings::admin_key(admin)?)
-                .map_err(|e| invalid(hosted, &e))?,
-        )),
-        "aws-sts" => Ok(Arc::new(aws::StsBackend::new(
-            settings(hosted)?,
+        BackendKind::AwsIam => Arc::new(
+            aws::IamBackend::new(parse(settings)?, aws::settings::admin_key(admin)?)
+                .map_err(invalid)?,
+        ),
+        BackendKind::AwsBedrock => Arc::new(
+            aws::BedrockBackend::new(parse(settings)?, aws::settings::admin_key(admin)?)
+                .map_err(invalid)?,
+        ),
+        BackendKind::AwsSts => Arc::new(aws::StsBackend::new(
+            parse(settings)?,
             aws::settings::admin_key(admin)?,
-        ))),
-        "openai" => Ok(Arc::new(
-            openai::OpenAiBackend::new(settings(hosted)?, admin.require("admin_key")?.clone())
-                .map_err(|e| invalid(hosted, &e))?,
         )),
-        "github" => Ok(Arc::new(
-            github::GitHubBackend::new(settings(hosted)?, admin.require("private_key")?)
-                .map_err(|e| invalid(hosted, &e))?,
-        )),
-        "anthropic" => Ok(Arc::new(anthropic::AnthropicBackend::new(
-            settings(hosted)?,
+        BackendKind::OpenAi => Arc::new(
+            openai::OpenAiBackend::new(parse(settings)?, admin.require("admin_key")?.clone())
+                .map_err(invalid)?,
+        ),
+        BackendKind::GitHub => Arc::new(
+            github::GitHubBackend::new(parse(settings)?, admin.require("private_key")?)
+                .map_err(invalid)?,
+        ),
+        BackendKind::Anthropic => Arc::new(anthropic::AnthropicBackend::new(
+            parse(settings)?,
             admin.require("admin_key")?.clone(),
-        ))),
-        other => Err(GatewayError::UnknownBackend(other.to_owned())),
-    }
+        )),
+    })
 }
 
 /// Settings that parse but cannot work together.
-fn invalid(hosted: &HostedIssuer, error: &dyn std::fmt::Display) -> GatewayError {
-    GatewayError::Settings {
-        path: hosted.path.clone(),
-        message: error.to_string(),
-    }
+fn invalid(error: impl std::fmt::Display) -> SetupError {
+    SetupError::Settings(error.to_string())
 }
 
 /// Reads a backend's settings table into its typed settings.
-pub fn settings<T: for<'de> Deserialize<'de>>(hosted: &HostedIssuer) -> Result<T, GatewayError> {
-    hosted
-        .settings
-        .clone()
+fn parse<T: for<'de> Deserialize<'de>>(settings: toml::Table) -> Result<T, SetupError> {
+    settings
         .try_into()
-        .map_err(|e: toml::de::Error| GatewayError::Settings {
-            path: hosted.path.clone(),
-            message: e.message().to_owned(),
-        })
+        .map_err(|e: toml::de::Error| SetupError::Settings(e.message().to_owned()))
 }
 
 /// The settings of a second native issuer.

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::sigv4::AdminKey;
-use crate::gateway::{AdminCredentials, GatewayError};
+use crate::backends::{AdminCredentials, SetupError};
 
 /// The IAM endpoint (global; signed for `us-east-1`).
 pub const IAM_ENDPOINT: &str = "https://iam.amazonaws.com/";
@@ -84,7 +84,7 @@ pub enum SettingsError {
 }
 
 /// The admin credential from the issuer's credentials table (or the vault).
-pub fn admin_key(admin: &AdminCredentials) -> Result<AdminKey, GatewayError> {
+pub fn admin_key(admin: &AdminCredentials) -> Result<AdminKey, SetupError> {
     Ok(AdminKey {
         access_key_id: admin.require("access_key_id")?.expose().to_owned(),
         secret_access_key: admin.require("secret_access_key")?.clone(),
