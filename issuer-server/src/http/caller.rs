@@ -1,53 +1,39 @@
-//! The authenticated caller, from `Authorization: Bearer <token>` (REQ-AUTH-1, REQ-AUTH-3).
+//! The authenticated caller, from `Authorization: Bearer <token>`; the token itself is checked
+//! by [`lifecycle::authenticate`](crate::lifecycle::authenticate).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
+use super::error::ApiError;
 use super::request_id;
-use crate::http::error::ApiError;
-use crate::lifecycle::{Call, Caller};
-use crate::minting::{macs_equal, secret_mac};
+use crate::lifecycle::{self, AuthError, Call};
 use crate::state::AppState;
-use crate::tokens::token_format;
 
 impl FromRequestParts<AppState> for Call {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let invalid = ApiError::Unauthorized { presented: true };
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::Unauthorized { presented: false });
         };
-        let invalid = ApiError::Unauthorized { presented: true };
-        let value = value
-            .to_str()
-            .map_err(|_| ApiError::Unauthorized { presented: true })?;
         let (scheme, token) = value
-            .split_once(' ')
+            .to_str()
+            .ok()
+            .and_then(|value| value.split_once(' '))
             .ok_or(ApiError::Unauthorized { presented: true })?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(invalid);
         }
-        let token = token.trim();
-        // The checksum turns away typos and random strings without a database lookup.
-        if token_format().verify(token).is_err() {
-            return Err(invalid);
-        }
-        let mac = secret_mac(&state.context.keys.token_mac, token);
-        let record = state
-            .context
-            .store
-            .token_by_mac(&mac)
+        let caller = lifecycle::authenticate(&state.context, token.trim())
             .await
-            .map_err(|_| ApiError::Unavailable)?
-            .filter(|record| macs_equal(&record.mac, &mac))
-            .ok_or(invalid)?;
+            .map_err(|error| match error {
+                AuthError::Invalid => ApiError::Unauthorized { presented: true },
+                AuthError::Unavailable(_) => ApiError::Unavailable,
+            })?;
         Ok(Call {
-            caller: Caller {
-                token_id: record.id,
-                scopes: record.scopes,
-                authority: record.authority,
-            },
+            caller,
             request_id: request_id::current(),
         })
     }

@@ -5,6 +5,7 @@
 mod adoption;
 mod audit_log;
 mod body;
+mod callers;
 mod checkpoint;
 mod create;
 mod credential_locks;
@@ -28,6 +29,7 @@ use credential_issuer_spec::{
 };
 
 pub use audit_log::list_audit;
+pub use callers::{AuthError, authenticate};
 pub use checkpoint::checkpoint;
 pub use create::create;
 pub use credential_locks::CredentialLocks;
