@@ -1,11 +1,15 @@
 //! Credential operations: create, list, get, rotate, revoke, introspect (thin: extract, call
 //! `lifecycle`, respond).
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use credential_issuer_spec::operations::create::CreateRequest;
+use credential_issuer_spec::operations::introspect::IntrospectRequest;
+use credential_issuer_spec::operations::revoke::RevokeRequest;
+use credential_issuer_spec::operations::rotate::RotateRequest;
 
+use super::extract::{CredentialPath, JsonBody, OptionalJsonBody};
 use super::respond::{self, header_text};
 use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
@@ -23,10 +27,10 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     call: Call,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(request): JsonBody<CreateRequest>,
 ) -> Result<Response, ApiError> {
     let key = header_text(&headers, "idempotency-key")?;
-    let issued = lifecycle::create(&state.context, &call, &body, key).await?;
+    let issued = lifecycle::create(&state.context, &call, request, key).await?;
     Ok(respond::issued(StatusCode::CREATED, &state, &issued))
 }
 
@@ -44,7 +48,7 @@ pub(crate) async fn list(
 pub(crate) async fn get(
     State(state): State<AppState>,
     call: Call,
-    Path(id): Path<String>,
+    CredentialPath(id): CredentialPath,
 ) -> Result<Response, ApiError> {
     let credential = lifecycle::get(&state.context, &call, &id).await?;
     Ok(respond::credential(&credential))
@@ -54,13 +58,13 @@ pub(crate) async fn get(
 pub(crate) async fn rotate(
     State(state): State<AppState>,
     call: Call,
-    Path(id): Path<String>,
+    CredentialPath(id): CredentialPath,
     headers: HeaderMap,
-    body: Bytes,
+    OptionalJsonBody(request): OptionalJsonBody<RotateRequest>,
 ) -> Result<Response, ApiError> {
     let if_match = header_text(&headers, "if-match")?;
     let key = header_text(&headers, "idempotency-key")?;
-    let issued = lifecycle::rotate(&state.context, &call, &id, &body, if_match, key).await?;
+    let issued = lifecycle::rotate(&state.context, &call, &id, request, if_match, key).await?;
     Ok(respond::issued(StatusCode::OK, &state, &issued))
 }
 
@@ -68,10 +72,10 @@ pub(crate) async fn rotate(
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     call: Call,
-    Path(id): Path<String>,
-    body: Bytes,
+    CredentialPath(id): CredentialPath,
+    OptionalJsonBody(request): OptionalJsonBody<RevokeRequest>,
 ) -> Result<Response, ApiError> {
-    let credential = lifecycle::revoke(&state.context, &call, &id, &body).await?;
+    let credential = lifecycle::revoke(&state.context, &call, &id, request).await?;
     Ok(respond::credential(&credential))
 }
 
@@ -79,8 +83,8 @@ pub(crate) async fn revoke(
 pub(crate) async fn introspect(
     State(state): State<AppState>,
     call: Call,
-    body: Bytes,
+    JsonBody(request): JsonBody<IntrospectRequest>,
 ) -> Result<Response, ApiError> {
-    let answer = lifecycle::introspect(&state.context, &call, &body).await?;
+    let answer = lifecycle::introspect(&state.context, &call, request).await?;
     Ok(respond::no_store(StatusCode::OK, &answer))
 }

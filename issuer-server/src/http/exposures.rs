@@ -1,10 +1,12 @@
 //! `POST /exposures`.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use credential_issuer_spec::operations::exposure::ExposureReport;
+
+use super::extract::JsonBody;
 use super::respond;
 use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
@@ -14,8 +16,8 @@ use crate::state::AppState;
 pub(crate) async fn report(
     State(state): State<AppState>,
     call: Call,
-    body: Bytes,
+    JsonBody(report): JsonBody<ExposureReport>,
 ) -> Result<Response, ApiError> {
-    let answer = lifecycle::report_exposure(&state.context, &call, &body).await?;
+    let answer = lifecycle::report_exposure(&state.context, &call, report).await?;
     Ok(respond::no_store(StatusCode::OK, &answer))
 }

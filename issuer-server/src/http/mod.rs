@@ -8,6 +8,7 @@ mod credentials;
 mod discovery;
 pub(crate) mod error;
 mod exposures;
+mod extract;
 mod health;
 pub(crate) mod request_id;
 mod requests;

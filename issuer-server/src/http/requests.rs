@@ -1,13 +1,15 @@
 //! Agent access requests: ask, read, decide, collect. When the issuer does not offer them, every
 //! path answers `operation-not-supported` (501, REQ-ERR-20) after authentication.
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use credential_issuer_spec::operations::requests;
+use credential_issuer_spec::operations::requests::{
+    self, ApproveRequest, CreateAccessRequest, DenyRequest,
+};
 
 use super::credentials::query_pairs;
+use super::extract::{JsonBody, OptionalJsonBody};
 use super::respond;
 use crate::http::error::ApiError;
 use crate::lifecycle::{self, Call};
@@ -17,9 +19,9 @@ use crate::state::AppState;
 pub(crate) async fn create(
     State(state): State<AppState>,
     call: Call,
-    body: Bytes,
+    JsonBody(asked): JsonBody<CreateAccessRequest>,
 ) -> Result<Response, ApiError> {
-    let request = lifecycle::create_request(&state.context, &call, &body).await?;
+    let request = lifecycle::create_request(&state.context, &call, asked).await?;
     let mut response = respond::json(StatusCode::ACCEPTED, &request);
     let location = state
         .context
@@ -57,9 +59,9 @@ pub(crate) async fn approve(
     State(state): State<AppState>,
     call: Call,
     Path(id): Path<String>,
-    body: Bytes,
+    OptionalJsonBody(decision): OptionalJsonBody<ApproveRequest>,
 ) -> Result<Response, ApiError> {
-    let request = lifecycle::approve(&state.context, &call, &id, &body).await?;
+    let request = lifecycle::approve(&state.context, &call, &id, decision).await?;
     Ok(respond::json(StatusCode::OK, &request))
 }
 
@@ -68,9 +70,9 @@ pub(crate) async fn deny(
     State(state): State<AppState>,
     call: Call,
     Path(id): Path<String>,
-    body: Bytes,
+    OptionalJsonBody(decision): OptionalJsonBody<DenyRequest>,
 ) -> Result<Response, ApiError> {
-    let request = lifecycle::deny(&state.context, &call, &id, &body).await?;
+    let request = lifecycle::deny(&state.context, &call, &id, decision).await?;
     Ok(respond::json(StatusCode::OK, &request))
 }
 

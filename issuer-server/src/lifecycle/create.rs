@@ -8,10 +8,9 @@ use credential_issuer_spec::{
     Outcome, Timestamp,
 };
 
-use super::body::{Empty, decode};
 use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, issued_credential, mint, new_credential_id, settle_minted, version};
-use super::{Call, Context, LifecycleError, RequestError, ScopeRefusal, audited};
+use super::{Call, Context, Decoded, LifecycleError, RequestError, ScopeRefusal, audited};
 use crate::backends::Issued;
 use crate::store::CredentialRecord;
 
@@ -20,13 +19,13 @@ use crate::store::CredentialRecord;
 pub async fn create(
     context: &Context,
     call: &Call,
-    body: &[u8],
+    request: Decoded<CreateRequest>,
     idempotency_key: Option<&str>,
 ) -> Result<IssuedCredential, LifecycleError> {
     audited(context, call, AuditAction::CredentialCreate, None, async {
         call.require(ApiScope::CredentialsCreate)?;
         context.offer(Operation::Create)?;
-        let request: CreateRequest = decode(body, Empty::Refused)?;
+        let request = request?;
         let idempotency = idempotency_key
             .map(|key| IdempotencyRequest::new(key, "create".to_owned(), &request))
             .transpose()?;

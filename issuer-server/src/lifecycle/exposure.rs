@@ -11,10 +11,9 @@ use credential_issuer_spec::{
     ApiScope, AuditAction, CredentialId, ExposureId, Outcome, Timestamp, VersionStatus,
 };
 
-use super::body::{Empty, decode};
 use super::expiry::settle;
 use super::revoke::{revoke_credential, revoke_version};
-use super::{Call, Context, LifecycleError, RequestError, audited};
+use super::{Call, Context, Decoded, LifecycleError, RequestError, audited};
 use crate::minting::fingerprint_index;
 use crate::store::{CredentialRecord, ExposureRecord};
 
@@ -22,12 +21,12 @@ use crate::store::{CredentialRecord, ExposureRecord};
 pub async fn report_exposure(
     context: &Context,
     call: &Call,
-    body: &[u8],
+    report: Decoded<ExposureReport>,
 ) -> Result<ExposureReportResponse, LifecycleError> {
     audited(context, call, AuditAction::ExposureReport, None, async {
         call.require(ApiScope::ExposuresReport)?;
         context.offer(credential_issuer_spec::Operation::ReportExposure)?;
-        let report: ExposureReport = decode(body, Empty::Refused)?;
+        let report = report?;
         report.check().map_err(RequestError::from)?;
         let issuer = context.issuer.id.as_str();
         let now = Timestamp::now();

@@ -6,16 +6,15 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::operations::introspect::{IntrospectRequest, IntrospectResponse};
 use credential_issuer_spec::{ApiScope, AuditAction, CredentialStatus, Outcome, Timestamp};
 
-use super::body::{Empty, decode};
 use super::expiry::settle;
-use super::{Call, Context, LifecycleError, audited};
+use super::{Call, Context, Decoded, LifecycleError, audited};
 use crate::minting::{macs_equal, secret_mac};
 
 /// Introspects the secret in the JSON body.
 pub async fn introspect(
     context: &Context,
     call: &Call,
-    body: &[u8],
+    request: Decoded<IntrospectRequest>,
 ) -> Result<IntrospectResponse, LifecycleError> {
     audited(
         context,
@@ -25,7 +24,7 @@ pub async fn introspect(
         async {
             call.require(ApiScope::CredentialsIntrospect)?;
             context.offer(credential_issuer_spec::Operation::Introspect)?;
-            let request: IntrospectRequest = decode(body, Empty::Refused)?;
+            let request = request?;
             let issuer = context.issuer.id.as_str();
             let mac = secret_mac(&context.keys.secret_mac, request.secret.expose());
             let found = context.store.credential_by_secret_mac(&mac).await?;

@@ -4,7 +4,6 @@
 
 mod adoption;
 mod audit_log;
-mod body;
 mod callers;
 mod checkpoint;
 mod create;
@@ -48,6 +47,11 @@ pub use rotate::rotate;
 use crate::issuer::IssuerProfile;
 use crate::keys::ServerKeys;
 use crate::store::{AuditEntry, Store, StoreError};
+
+/// A part of a request (its body, a header) as the HTTP layer decoded it into a spec type. A
+/// decoding error is the operation's to report, in the order REQ-AUTH-7 gives: after the
+/// operation is found offered and the caller's scope sufficient, and audited as a refusal.
+pub type Decoded<T> = Result<T, RequestError>;
 
 /// What every operation works with.
 #[derive(Debug, Clone)]

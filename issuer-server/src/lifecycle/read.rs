@@ -9,7 +9,6 @@ use credential_issuer_spec::operations::list::ListQuery;
 use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, Page};
 use credential_issuer_spec::{ApiScope, Credential, CredentialId, Timestamp};
 
-use super::body::credential_id;
 use super::expiry::settle;
 use super::{Call, Context, LifecycleError, RequestError};
 use crate::store::CredentialFilter;
@@ -18,16 +17,15 @@ use crate::store::CredentialFilter;
 pub async fn get(
     context: &Context,
     call: &Call,
-    raw_id: &str,
+    id: &CredentialId,
 ) -> Result<Credential, LifecycleError> {
     call.require(ApiScope::CredentialsRead)?;
     context.offer(credential_issuer_spec::Operation::List)?;
-    let id = credential_id(raw_id)?;
     let mut record = context
         .store
-        .credential(context.issuer.id.as_str(), &id)
+        .credential(context.issuer.id.as_str(), id)
         .await?
-        .ok_or(LifecycleError::CredentialNotFound(id))?;
+        .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
     settle(&mut record, Timestamp::now());
     Ok(record.credential)
 }

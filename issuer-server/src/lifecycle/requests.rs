@@ -14,11 +14,11 @@ use credential_issuer_spec::{
     Grant, IssuedCredential, Metadata, Outcome, Secret, Timestamp,
 };
 
-use super::body::{Empty, decode};
 use super::create::build;
 use super::minted::{Mint, mint as mint_secret, new_credential_id, settle_minted};
 use super::{
-    Call, Context, LifecycleError, Narrowing, NotAllowed, RequestError, ScopeRefusal, audited,
+    Call, Context, Decoded, LifecycleError, Narrowing, NotAllowed, RequestError, ScopeRefusal,
+    audited,
 };
 use crate::backends::Issued;
 use crate::policy::AccessPolicy;
@@ -44,12 +44,12 @@ fn details(pairs: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::
 pub async fn create_request(
     context: &Context,
     call: &Call,
-    body: &[u8],
+    asked: Decoded<CreateAccessRequest>,
 ) -> Result<AccessRequest, LifecycleError> {
     audited(context, call, AuditAction::RequestCreate, None, async {
         let policy = policy(context)?;
         call.require(ApiScope::RequestsCreate)?;
-        let asked: CreateAccessRequest = decode(body, Empty::Refused)?;
+        let asked = asked?;
         if !context
             .issuer
             .credential_types()
@@ -344,12 +344,12 @@ pub async fn approve(
     context: &Context,
     call: &Call,
     raw_id: &str,
-    body: &[u8],
+    decision: Decoded<ApproveRequest>,
 ) -> Result<AccessRequest, LifecycleError> {
     audited(context, call, AuditAction::RequestApprove, None, async {
         policy(context)?;
         call.require(ApiScope::RequestsApprove)?;
-        let decision: ApproveRequest = decode(body, Empty::IsEmptyObject)?;
+        let decision = decision?;
         let (tx, record) = pending(context, raw_id).await?;
         if record.requester_token == call.caller.token_id {
             return Err(LifecycleError::NotAllowed(NotAllowed::ApproveOwn));
@@ -400,12 +400,12 @@ pub async fn deny(
     context: &Context,
     call: &Call,
     raw_id: &str,
-    body: &[u8],
+    decision: Decoded<DenyRequest>,
 ) -> Result<AccessRequest, LifecycleError> {
     audited(context, call, AuditAction::RequestDeny, None, async {
         policy(context)?;
         call.require(ApiScope::RequestsApprove)?;
-        let decision: DenyRequest = decode(body, Empty::IsEmptyObject)?;
+        let decision = decision?;
         let (mut tx, mut record) = pending(context, raw_id).await?;
         let request = &mut record.request;
         request.status = AccessRequestStatus::Denied;

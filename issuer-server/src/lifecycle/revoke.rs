@@ -6,22 +6,21 @@ use std::collections::BTreeMap;
 use credential_issuer_spec::operations::revoke::RevokeRequest;
 use credential_issuer_spec::state::{TransitionError, VersionEvent, transition};
 use credential_issuer_spec::{
-    ApiScope, AuditAction, Credential, CredentialStatus, Operation, Outcome, Timestamp,
+    ApiScope, AuditAction, Credential, CredentialId, CredentialStatus, Operation, Outcome,
+    Timestamp,
 };
 
-use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
-use super::{Call, Context, LifecycleError, RequestError, audited, save_settled};
+use super::{Call, Context, Decoded, LifecycleError, RequestError, audited, save_settled};
 use crate::store::CredentialRecord;
 
 /// Revokes credential `id`, or only the version the JSON body names.
 pub async fn revoke(
     context: &Context,
     call: &Call,
-    raw_id: &str,
-    body: &[u8],
+    id: &CredentialId,
+    request: Decoded<RevokeRequest>,
 ) -> Result<Credential, LifecycleError> {
-    let id = &credential_id(raw_id)?;
     audited(
         context,
         call,
@@ -30,7 +29,7 @@ pub async fn revoke(
         async {
             call.require(ApiScope::CredentialsRevoke)?;
             context.offer(Operation::Revoke)?;
-            let request: RevokeRequest = decode(body, Empty::IsEmptyObject)?;
+            let request = request?;
             let issuer = context.issuer.id.as_str();
             // A shim's keys stop working at the vendor before the answer (REQ-REV-6): retire
             // them first, then record; a vendor failure changes nothing here.

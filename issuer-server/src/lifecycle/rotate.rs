@@ -11,12 +11,12 @@ use credential_issuer_spec::{
     Outcome, RotationMode, RotationPolicy, Timestamp, VersionStatus,
 };
 
-use super::body::{Empty, credential_id, decode};
 use super::expiry::settle;
 use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, discard, issued_credential, mint, settle_minted, version};
 use super::{
-    Call, Context, LifecycleError, Narrowing, RequestError, ScopeRefusal, audited, save_settled,
+    Call, Context, Decoded, LifecycleError, Narrowing, RequestError, ScopeRefusal, audited,
+    save_settled,
 };
 use crate::backends::{Issued, Replacing, VendorKey};
 use crate::store::CredentialRecord;
@@ -48,12 +48,11 @@ impl std::str::FromStr for IfMatch {
 pub async fn rotate(
     context: &Context,
     call: &Call,
-    raw_id: &str,
-    body: &[u8],
+    id: &CredentialId,
+    request: Decoded<RotateRequest>,
     if_match: Option<&str>,
     idempotency_key: Option<&str>,
 ) -> Result<IssuedCredential, LifecycleError> {
-    let id = &credential_id(raw_id)?;
     audited(
         context,
         call,
@@ -62,7 +61,7 @@ pub async fn rotate(
         async {
             call.require(ApiScope::CredentialsRotate)?;
             context.offer(Operation::Rotate)?;
-            let request: RotateRequest = decode(body, Empty::IsEmptyObject)?;
+            let request = request?;
             let if_match = if_match.map(str::parse::<IfMatch>).transpose()?;
             let idempotency = idempotency_key
                 .map(|key| IdempotencyRequest::new(key, format!("rotate:{id}"), &request))
