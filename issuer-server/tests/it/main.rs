@@ -8,6 +8,7 @@
 )]
 
 mod anthropic;
+mod architecture;
 mod audit;
 mod aws;
 mod capability_table;
