@@ -59,6 +59,10 @@ pub(crate) struct Context {
     pub(crate) expired: Vec<String>,
     /// Operations this run saw refused after authentication (for the audit checks).
     pub(crate) refusals: Vec<(String, String)>,
+    /// The audit log as read by the first audit check that read it.
+    pub(crate) audit_log: Vec<Value>,
+    /// A permission schema given as a file (`check-documents`), not fetched.
+    pub(crate) permission_file: Option<Value>,
 }
 
 impl Context {
@@ -86,10 +90,11 @@ impl Context {
             idempotent: Vec::new(),
             expired: Vec::new(),
             refusals: Vec::new(),
+            audit_log: Vec::new(),
+            permission_file: None,
         }
     }
 
-    /// Whether the manifest claims `operation`.
     /// Why an operation is not claimed, in the issuer's own words where its manifest gives
     /// them (a limitation's reason, or a manual step) (REQ-MAN-19).
     pub(crate) fn why_not(&self, operation: &Operation) -> String {
@@ -112,6 +117,7 @@ impl Context {
         }
     }
 
+    /// Whether the manifest claims `operation`.
     pub(crate) fn claims(&self, operation: &Operation) -> bool {
         self.manifest
             .as_ref()
@@ -145,5 +151,11 @@ impl Context {
             request = request.bearer(&token);
         }
         self.probe.send(request).await
+    }
+
+    /// Sends a request to `path` below the endpoint as another caller, with `token`.
+    pub(crate) async fn call_as(&mut self, token: &str, mut request: Request) -> Response {
+        request.url = format!("{}{}", self.endpoint().unwrap_or_default(), request.url);
+        self.probe.send(request.bearer(token)).await
     }
 }
