@@ -5,6 +5,9 @@
 //! (`REQ-...`), and reports passed, failed, warning (a SHOULD not met) or skipped (with the
 //! reason), with the requests and responses it relied on, secrets redacted.
 //!
+//! Each check is a [`Check`]: its [`Meta`] (stable id, group, requirement ids, title, when it
+//! can run) beside the function that runs it; [`registry`] lists them in run order.
+//!
 //! Checks that create, rotate or revoke run only when mutations are allowed, and revoke what
 //! they created. The suite proves itself: its tests run it against deliberately broken issuers,
 //! each breaking one requirement, and require that it fails each for that requirement.
