@@ -1,10 +1,11 @@
 //! What the checks share: the issuer under test, its discovered documents, the probe, and the
 //! credentials this run created (revoked at the end).
 
-use credential_issuer_spec::{Manifest, Operation, PermissionSchema};
+use credential_issuer_spec::{AuditAction, Manifest, Operation, PermissionSchema};
 use serde_json::Value;
 
 use crate::probe::{Probe, Request, Response};
+use crate::trail::{Mutation, Refusal};
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -51,14 +52,14 @@ pub(crate) struct Context {
     pub(crate) created: Vec<String>,
     /// Every secret this run was given (for redaction and leak checks).
     pub(crate) secrets: Vec<String>,
-    /// Mutations this run made, for the audit checks: (action, credential id, version).
-    pub(crate) mutations: Vec<(String, String, Option<u64>)>,
+    /// Mutations this run made, for the audit checks.
+    pub(crate) mutations: Vec<Mutation>,
     /// Credentials created with an idempotency key and then replayed (one create event each).
     pub(crate) idempotent: Vec<String>,
     /// Credentials this run saw expire.
     pub(crate) expired: Vec<String>,
     /// Operations this run saw refused after authentication (for the audit checks).
-    pub(crate) refusals: Vec<(String, String)>,
+    pub(crate) refusals: Vec<Refusal>,
     /// The audit log as read by the first audit check that read it.
     pub(crate) audit_log: Vec<Value>,
     /// A permission schema given as a file (`check-documents`), not fetched.
@@ -138,6 +139,23 @@ impl Context {
     pub(crate) fn remember_secret(&mut self, secret: &str) {
         self.secrets.push(secret.to_owned());
         self.probe.redactor.add_secret(secret);
+    }
+
+    /// Remembers a mutation (or introspection) the audit log must show.
+    pub(crate) fn mutated(&mut self, action: AuditAction, credential: &str, version: Option<u64>) {
+        self.mutations.push(Mutation {
+            action,
+            credential: credential.to_owned(),
+            version,
+        });
+    }
+
+    /// Remembers an operation refused after authentication, naming `credential` if it did.
+    pub(crate) fn refused(&mut self, action: AuditAction, credential: Option<&str>) {
+        self.refusals.push(Refusal {
+            action,
+            credential: credential.map(str::to_owned),
+        });
     }
 
     /// Sends a request with the token to `path` below the endpoint.

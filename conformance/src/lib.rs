@@ -37,6 +37,7 @@ pub mod outcome;
 pub mod probe;
 mod recorder;
 pub mod report;
+mod trail;
 
 use std::fmt;
 use std::time::Instant;

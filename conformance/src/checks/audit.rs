@@ -13,6 +13,7 @@ use crate::check::{Check, Meta};
 use crate::context::Context;
 use crate::outcome::{CheckResult, Verdict, ensure};
 use crate::probe::Request;
+use crate::trail::{Mutation, Refusal, action_name};
 
 const G: Group = Group::Audit;
 const AUDIT: &[Operation] = &[Operation::Audit];
@@ -118,7 +119,13 @@ async fn mutations(ctx: &mut Context) -> CheckResult {
         ctx.audit_log = all_events(ctx).await?;
     }
     let events = &ctx.audit_log;
-    for (action, id, version) in ctx.mutations.clone() {
+    for Mutation {
+        action,
+        credential: id,
+        version,
+    } in &ctx.mutations
+    {
+        let action = action_name(*action);
         let found = events.iter().any(|e| {
             e["action"] == action.as_str()
                 && e["credential_id"] == id.as_str()
@@ -129,7 +136,7 @@ async fn mutations(ctx: &mut Context) -> CheckResult {
             format!("no successful {action} event for {id} (version {version:?})")
         })?;
     }
-    for id in ctx.idempotent.clone() {
+    for id in &ctx.idempotent {
         let creates = events
             .iter()
             .filter(|e| e["action"] == "credential.create" && e["credential_id"] == id.as_str())
@@ -138,7 +145,7 @@ async fn mutations(ctx: &mut Context) -> CheckResult {
             format!("{creates} create events for {id}, created once and replayed")
         })?;
     }
-    for id in ctx.expired.clone() {
+    for id in &ctx.expired {
         let expiries = events
             .iter()
             .filter(|e| e["action"] == "credential.expire" && e["credential_id"] == id.as_str())
@@ -170,16 +177,19 @@ const REFUSALS: Check = Check::new(
 );
 
 async fn refusals(ctx: &mut Context) -> CheckResult {
-    let refusals = ctx.refusals.clone();
-    if refusals.is_empty() {
+    if ctx.refusals.is_empty() {
         return Err(Verdict::skip("this run saw no refused operation"));
     }
-    for (action, id) in refusals {
+    for Refusal { action, credential } in &ctx.refusals {
+        let action = action_name(*action);
         let found = ctx.audit_log.iter().any(|e| {
             e["action"] == action.as_str()
                 && e["outcome"] == "refused"
-                && (id.is_empty() || e["credential_id"] == id.as_str())
+                && credential
+                    .as_ref()
+                    .is_none_or(|id| e["credential_id"] == id.as_str())
         });
+        let id = credential.as_deref().unwrap_or_default();
         ensure(found, || {
             format!("a refused {action} {id} is not in the log")
         })?;

@@ -3,6 +3,7 @@
 //! checks).
 
 use credential_issuer_client::schemas::Document;
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{create, introspect, revoke, rotate};
 use serde_json::{Value, json};
 
@@ -51,8 +52,7 @@ pub(crate) async fn create(
         .ok_or_else(|| Verdict::fail("the issued credential has no id"))?
         .to_owned();
     ctx.created.push(id.clone());
-    ctx.mutations
-        .push(("credential.create".into(), id, Some(1)));
+    ctx.mutated(AuditAction::CredentialCreate, &id, Some(1));
     Ok(issued)
 }
 
@@ -69,11 +69,11 @@ pub(crate) async fn introspect(ctx: &mut Context, secret: &str) -> Result<Value,
     })?;
     let answer = json_body(&response, "introspection")?;
     if let Some(id) = answer["credential_id"].as_str() {
-        ctx.mutations.push((
-            "credential.introspect".into(),
-            id.to_owned(),
+        ctx.mutated(
+            AuditAction::CredentialIntrospect,
+            id,
             answer["version"].as_u64(),
-        ));
+        );
     }
     Ok(answer)
 }
@@ -101,11 +101,11 @@ pub(crate) async fn rotate(
     if let Some(secret) = rotated["secret"].as_str() {
         ctx.remember_secret(secret);
     }
-    ctx.mutations.push((
-        "credential.rotate".into(),
-        id.to_owned(),
+    ctx.mutated(
+        AuditAction::CredentialRotate,
+        id,
         rotated["current_version"].as_u64(),
-    ));
+    );
     ensure(
         response.header("etag") == Some(&format!("\"{}\"", rotated["current_version"])),
         || "the rotate response's ETag is not the new version".to_owned(),

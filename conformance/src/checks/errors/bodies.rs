@@ -1,6 +1,7 @@
 //! Request bodies: malformed JSON, duplicate and unknown members, the wrong media type and
 //! oversized bodies are refused, and change nothing.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::ProblemType;
 use credential_issuer_spec::operations::{create, list};
 use serde_json::json;
@@ -55,8 +56,7 @@ async fn malformed(ctx: &mut Context) -> CheckResult {
             ))
             .await;
         problem(&response, 400, ProblemType::InvalidRequest)?;
-        ctx.refusals
-            .push(("credential.create".into(), String::new()));
+        ctx.refused(AuditAction::CredentialCreate, None);
     }
     let after = ctx
         .call(Request::get(format!("{}?limit=200", list::ENDPOINT.path)))

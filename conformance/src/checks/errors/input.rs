@@ -1,6 +1,7 @@
 //! Invalid input to an operation: exposure reports, creates and rotations that break the
 //! spec's rules are refused with invalid-request and act on nothing.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{create, exposure, get, rotate};
 use credential_issuer_spec::{Operation, ProblemType};
 use serde_json::json;
@@ -82,8 +83,7 @@ async fn bad_create(ctx: &mut Context) -> CheckResult {
         let response = ctx
             .call(Request::post_json(create::ENDPOINT.path, &body))
             .await;
-        ctx.refusals
-            .push(("credential.create".into(), String::new()));
+        ctx.refused(AuditAction::CredentialCreate, None);
         problem(&response, 400, ProblemType::InvalidRequest)
             .map_err(|v| Verdict::fail(format!("{body}: {}", v.message)))?;
     }
@@ -120,7 +120,7 @@ async fn bad_rotation(ctx: &mut Context) -> CheckResult {
         let response = ctx
             .call(Request::post_json(rotate::ENDPOINT.path_for(&id), &body))
             .await;
-        ctx.refusals.push(("credential.rotate".into(), id.clone()));
+        ctx.refused(AuditAction::CredentialRotate, Some(&id));
         problem(&response, 400, ProblemType::InvalidRequest)
             .map_err(|v| Verdict::fail(format!("{body}: {}", v.message)))?;
     }

@@ -2,6 +2,7 @@
 //! lifetimes; idempotent retries.
 
 use credential_issuer_client::schemas::Document;
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{create, get};
 use credential_issuer_spec::{ChecksumScheme, NativeSecretFormat, ProblemType, Secret};
 use serde_json::{Value, json};
@@ -53,8 +54,7 @@ async fn issued_as_asked(ctx: &mut Context) -> CheckResult {
     ctx.remember_secret(&secret);
     let id = issued["id"].as_str().unwrap_or_default().to_owned();
     ctx.created.push(id.clone());
-    ctx.mutations
-        .push(("credential.create".into(), id.clone(), Some(1)));
+    ctx.mutated(AuditAction::CredentialCreate, &id, Some(1));
     schema(Document::IssuedCredential, &issued)?;
     ensure(response.header("etag") == Some("\"1\""), || {
         format!("ETag is {:?}, not \"1\"", response.header("etag"))
@@ -192,8 +192,7 @@ async fn idempotency_key_replays(ctx: &mut Context) -> CheckResult {
     let id = first_body["id"].as_str().unwrap_or_default().to_owned();
     ctx.created.push(id.clone());
     ctx.idempotent.push(id.clone());
-    ctx.mutations
-        .push(("credential.create".into(), id, Some(1)));
+    ctx.mutated(AuditAction::CredentialCreate, &id, Some(1));
     let retry = ctx
         .call(Request::post_json(create::ENDPOINT.path, &body).header("idempotency-key", &key))
         .await;
@@ -216,8 +215,7 @@ async fn idempotency_key_replays(ctx: &mut Context) -> CheckResult {
                 .header("idempotency-key", &retry_key),
         )
         .await;
-    ctx.refusals
-        .push(("credential.create".into(), String::new()));
+    ctx.refused(AuditAction::CredentialCreate, None);
     ensure(failed.status == 400, || {
         format!("an unknown permission answered HTTP {}", failed.status)
     })?;
@@ -236,8 +234,7 @@ async fn idempotency_key_replays(ctx: &mut Context) -> CheckResult {
         ctx.remember_secret(issued["secret"].as_str().unwrap_or_default());
         let id = issued["id"].as_str().unwrap_or_default().to_owned();
         ctx.created.push(id.clone());
-        ctx.mutations
-            .push(("credential.create".into(), id, Some(1)));
+        ctx.mutated(AuditAction::CredentialCreate, &id, Some(1));
     }
     let bad = ctx
         .call(Request::post_json(create::ENDPOINT.path, &body).header("idempotency-key", ""))

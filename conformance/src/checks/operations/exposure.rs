@@ -2,6 +2,7 @@
 //! on request.
 
 use credential_issuer_client::schemas::Document;
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::exposure;
 use credential_issuer_spec::{Operation, Secret};
 use serde_json::json;
@@ -89,7 +90,7 @@ async fn exposure_reports(ctx: &mut Context) -> CheckResult {
             )
         },
     )?;
-    ctx.mutations.push(("credential.revoke".into(), id, None));
+    ctx.mutated(AuditAction::CredentialRevoke, &id, None);
     ensure(
         lifecycle::introspect(ctx, &secret).await?["active"] == false,
         || "the exposed secret still works after a revoke report".to_owned(),

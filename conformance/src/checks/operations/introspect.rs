@@ -1,6 +1,7 @@
 //! Introspection: a secret maps to its credential, version and scope.
 
 use credential_issuer_client::schemas::Document;
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::introspect;
 use serde_json::json;
 
@@ -39,11 +40,11 @@ async fn introspection_describes(ctx: &mut Context) -> CheckResult {
         format!("introspect answered HTTP {}", response.status)
     })?;
     let answer = json_body(&response, "introspection")?;
-    ctx.mutations.push((
-        "credential.introspect".into(),
-        issued["id"].as_str().unwrap_or_default().to_owned(),
+    ctx.mutated(
+        AuditAction::CredentialIntrospect,
+        issued["id"].as_str().unwrap_or_default(),
         Some(1),
-    ));
+    );
     schema(Document::IntrospectResponse, &answer)?;
     ensure(
         answer["active"] == true

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::Operation;
 use credential_issuer_spec::operations::{get, revoke};
 use serde_json::json;
@@ -118,8 +119,7 @@ async fn lifetime_ends(ctx: &mut Context) -> CheckResult {
         .await,
         "credential",
     )?;
-    ctx.mutations
-        .push(("credential.revoke".into(), id.to_owned(), None));
+    ctx.mutated(AuditAction::CredentialRevoke, id, None);
     ensure(
         revoked["status"] == "revoked"
             && revoked["revoked_at"].is_string()

@@ -1,6 +1,7 @@
 //! Revoke: one version or the whole credential; revocation sticks and the record stays.
 
 use credential_issuer_client::schemas::Document;
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::ProblemType;
 use credential_issuer_spec::operations::{get, revoke, rotate};
 use serde_json::json;
@@ -43,8 +44,7 @@ async fn revoke_previous_version(ctx: &mut Context) -> CheckResult {
     ensure(response.status == 200, || {
         format!("revoking version 1 answered HTTP {}", response.status)
     })?;
-    ctx.mutations
-        .push(("credential.revoke".into(), id.clone(), Some(1)));
+    ctx.mutated(AuditAction::CredentialRevoke, &id, Some(1));
     let credential = json_body(&response, "credential")?;
     schema(Document::Credential, &credential)?;
     ensure(
@@ -85,7 +85,7 @@ async fn current_version_not_alone(ctx: &mut Context) -> CheckResult {
             &json!({ "version": 1 }),
         ))
         .await;
-    ctx.refusals.push(("credential.revoke".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRevoke, Some(&id));
     problem(&response, 400, ProblemType::InvalidRequest)?;
     let secret = issued["secret"].as_str().unwrap_or_default().to_owned();
     ensure(
@@ -130,8 +130,7 @@ async fn revocation_sticks(ctx: &mut Context) -> CheckResult {
     ensure(first.status == 200, || {
         format!("revoke answered HTTP {}", first.status)
     })?;
-    ctx.mutations
-        .push(("credential.revoke".into(), id.clone(), None));
+    ctx.mutated(AuditAction::CredentialRevoke, &id, None);
     let revoked = json_body(&first, "credential")?;
     ensure(
         revoked["status"] == "revoked" && revoked["revoked_at"].is_string(),
@@ -151,8 +150,7 @@ async fn revocation_sticks(ctx: &mut Context) -> CheckResult {
     ensure(again.status == 200, || {
         format!("a second revoke answered HTTP {}", again.status)
     })?;
-    ctx.mutations
-        .push(("credential.revoke".into(), id.clone(), None));
+    ctx.mutated(AuditAction::CredentialRevoke, &id, None);
     ensure(
         json_body(&again, "credential")?["revoked_at"] == revoked["revoked_at"],
         || "a second revoke changed revoked_at".to_owned(),
@@ -168,7 +166,7 @@ async fn revocation_sticks(ctx: &mut Context) -> CheckResult {
             &json!({}),
         ))
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     problem(&rotate_revoked, 409, ProblemType::CredentialRevoked)?;
     let fetched = ctx.call(Request::get(get::ENDPOINT.path_for(&id))).await;
     ensure(
@@ -215,8 +213,7 @@ async fn empty_bodies_accepted(ctx: &mut Context) -> CheckResult {
     {
         ctx.remember_secret(&secret);
     }
-    ctx.mutations
-        .push(("credential.rotate".into(), id.clone(), Some(2)));
+    ctx.mutated(AuditAction::CredentialRotate, &id, Some(2));
     let mut empty = Request::post_raw(
         revoke::ENDPOINT.path_for(&id),
         String::new(),
@@ -227,6 +224,6 @@ async fn empty_bodies_accepted(ctx: &mut Context) -> CheckResult {
     ensure(revoked.status == 200, || {
         format!("revoke with an empty body answered HTTP {}", revoked.status)
     })?;
-    ctx.mutations.push(("credential.revoke".into(), id, None));
+    ctx.mutated(AuditAction::CredentialRevoke, &id, None);
     Ok(())
 }

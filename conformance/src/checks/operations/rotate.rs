@@ -1,6 +1,7 @@
 //! Rotate: overlap and immediate modes, If-Match, the active-version limit, concurrent
 //! rotations.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::rotate;
 use credential_issuer_spec::{ProblemType, RotationMode};
 use serde_json::{Value, json};
@@ -90,7 +91,7 @@ async fn stale_if_match_conflicts(ctx: &mut Context) -> CheckResult {
                 .header("if-match", "\"1\""),
         )
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     problem(&stale, 409, ProblemType::RotationConflict)?;
     let body = json_body(&stale, "problem")?;
     ensure(body["current_version"] == 2, || {
@@ -173,7 +174,7 @@ async fn version_limit_refused(ctx: &mut Context) -> CheckResult {
             &json!({ "mode": "overlap" }),
         ))
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     problem(&beyond, 409, ProblemType::ActiveVersionLimit)
 }
 
@@ -251,8 +252,7 @@ async fn one_concurrent_rotation_wins(ctx: &mut Context) -> CheckResult {
             "concurrent rotations with If-Match \"1\" answered {statuses:?}: expected one 200 and 409 for the rest"
         )
     })?;
-    ctx.mutations
-        .push(("credential.rotate".into(), id.clone(), Some(2)));
-    ctx.refusals.push(("credential.rotate".into(), id));
+    ctx.mutated(AuditAction::CredentialRotate, &id, Some(2));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Scopes: unknown permissions and resource types are refused; a rotation never widens.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{create, rotate};
 use credential_issuer_spec::{Operation, ProblemType};
 use serde_json::json;
@@ -38,8 +39,7 @@ async fn unknown_permission(ctx: &mut Context) -> CheckResult {
         let response = ctx
             .call(Request::post_json(create::ENDPOINT.path, &body))
             .await;
-        ctx.refusals
-            .push(("credential.create".into(), String::new()));
+        ctx.refused(AuditAction::CredentialCreate, None);
         if response.status == 400
             && response
                 .json()
@@ -87,7 +87,7 @@ async fn widening(ctx: &mut Context) -> CheckResult {
     let response = ctx
         .call(Request::post_json(rotate::ENDPOINT.path_for(&id), &body))
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     problem(&response, 400, ProblemType::InvalidScope)?;
     let secret = issued["secret"].as_str().unwrap_or_default().to_owned();
     let answer = lifecycle::introspect(ctx, &secret).await?;

@@ -1,6 +1,7 @@
 //! Authorization, with a second caller of less authority (`--restricted-token`): its token's
 //! scopes, its authority over what it may mint or rotate, its own idempotency keys.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{audit, create, get, list, revoke, rotate};
 use credential_issuer_spec::{Grant, Operation, ProblemType};
 use serde_json::{Value, json};
@@ -159,7 +160,7 @@ async fn rotate_authority(ctx: &mut Context) -> CheckResult {
             Request::post_json(rotate::ENDPOINT.path_for(&id), &json!({})),
         )
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     problem(&refused, 403, ProblemType::Forbidden)?;
     let fetched = ctx.call(Request::get(get::ENDPOINT.path_for(&id))).await;
     ensure(

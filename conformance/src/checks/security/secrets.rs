@@ -1,5 +1,6 @@
 //! Secrets: shown once and never again; guesses introspect as inactive and say nothing.
 
+use credential_issuer_spec::AuditAction;
 use credential_issuer_spec::operations::{audit, create, get, introspect, list, rotate};
 use credential_issuer_spec::{Operation, Secret};
 use serde_json::json;
@@ -43,7 +44,7 @@ async fn leaks(ctx: &mut Context) -> CheckResult {
             &json!({ "mode": secret }),
         ))
         .await;
-    ctx.refusals.push(("credential.rotate".into(), id.clone()));
+    ctx.refused(AuditAction::CredentialRotate, Some(&id));
     let bad_type = ctx
         .call(Request::post_json(
             create::ENDPOINT.path,
