@@ -49,3 +49,79 @@ fn verdict(error: SignatureError) -> Verdict {
         other => Verdict::fail(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use josekit::jwk::alg::ed::EdCurve;
+    use josekit::jws::{EdDSA, JwsHeader};
+    use serde_json::{Value, json};
+
+    use super::verify;
+    use crate::outcome::Outcome;
+
+    const TYP: &str = "credential-issuer-checkpoint+jws";
+
+    /// A JWS over `payload` with a header of `kid` and `typ` (each left out when `None`), and
+    /// a JWK Set publishing the key as `published_kid`.
+    fn signed(
+        kid: Option<&str>,
+        typ: Option<&str>,
+        payload: &[u8],
+        published_kid: &str,
+    ) -> (String, Value) {
+        let pair = EdDSA.generate_key_pair(EdCurve::Ed25519).unwrap();
+        let mut header = JwsHeader::new();
+        if let Some(kid) = kid {
+            header.set_key_id(kid);
+        }
+        if let Some(typ) = typ {
+            header.set_token_type(typ);
+        }
+        let signer = EdDSA.signer_from_der(pair.to_der_private_key()).unwrap();
+        let jws = josekit::jws::serialize_compact(payload, &header, &signer).unwrap();
+        let mut public: Value = serde_json::to_value(pair.to_jwk_public_key()).unwrap();
+        public["kid"] = json!(published_kid);
+        (jws, json!({ "keys": [public] }))
+    }
+
+    fn outcome(result: Result<Value, crate::outcome::Verdict>) -> Option<Outcome> {
+        result.err().map(|verdict| verdict.outcome)
+    }
+
+    #[test]
+    fn a_good_signature_gives_the_payload() {
+        let (jws, jwks) = signed(Some("k1"), Some(TYP), br#"{"seq":1}"#, "k1");
+        assert_eq!(verify(&jws, &jwks, TYP).unwrap(), json!({ "seq": 1 }));
+    }
+
+    #[test]
+    fn another_typ_is_a_warning() {
+        let (jws, jwks) = signed(Some("k1"), Some("JWT"), b"{}", "k1");
+        assert_eq!(outcome(verify(&jws, &jwks, TYP)), Some(Outcome::Warning));
+        let (jws, jwks) = signed(Some("k1"), None, b"{}", "k1");
+        assert_eq!(outcome(verify(&jws, &jwks, TYP)), Some(Outcome::Warning));
+    }
+
+    #[test]
+    fn a_header_without_kid_fails_even_against_a_key_without_one() {
+        let (jws, jwks) = signed(None, Some(TYP), b"{}", "");
+        let failure = verify(&jws, &jwks, TYP).unwrap_err();
+        assert_eq!(failure.outcome, Outcome::Failed);
+        assert_eq!(failure.message, "the JWS has no kid");
+    }
+
+    #[test]
+    fn unknown_keys_bad_signatures_and_non_json_fail() {
+        let (jws, jwks) = signed(Some("k1"), Some(TYP), b"{}", "k2");
+        assert_eq!(outcome(verify(&jws, &jwks, TYP)), Some(Outcome::Failed));
+        let (jws, _) = signed(Some("k1"), Some(TYP), b"{}", "k1");
+        let (_, other) = signed(Some("k1"), Some(TYP), b"{}", "k1");
+        assert_eq!(outcome(verify(&jws, &other, TYP)), Some(Outcome::Failed));
+        let (jws, jwks) = signed(Some("k1"), Some(TYP), b"not json", "k1");
+        assert_eq!(outcome(verify(&jws, &jwks, TYP)), Some(Outcome::Failed));
+        assert_eq!(
+            outcome(verify("garbage", &jwks, TYP)),
+            Some(Outcome::Failed)
+        );
+    }
+}
