@@ -1,10 +1,11 @@
 //! What the checks share: the issuer under test, its discovered documents, the probe, and the
 //! credentials this run created (revoked at the end).
 
-use credential_issuer_spec::{Manifest, Operation, PermissionSchema};
+use credential_issuer_spec::{AuditAction, Manifest, Operation, PermissionSchema};
 use serde_json::Value;
 
 use crate::probe::{Probe, Request, Response};
+use crate::trail::{Mutation, Refusal};
 
 /// How to run the suite.
 #[derive(Debug, Clone)]
@@ -51,14 +52,18 @@ pub(crate) struct Context {
     pub(crate) created: Vec<String>,
     /// Every secret this run was given (for redaction and leak checks).
     pub(crate) secrets: Vec<String>,
-    /// Mutations this run made, for the audit checks: (action, credential id, version).
-    pub(crate) mutations: Vec<(String, String, Option<u64>)>,
+    /// Mutations this run made, for the audit checks.
+    pub(crate) mutations: Vec<Mutation>,
     /// Credentials created with an idempotency key and then replayed (one create event each).
     pub(crate) idempotent: Vec<String>,
     /// Credentials this run saw expire.
     pub(crate) expired: Vec<String>,
     /// Operations this run saw refused after authentication (for the audit checks).
-    pub(crate) refusals: Vec<(String, String)>,
+    pub(crate) refusals: Vec<Refusal>,
+    /// The audit log as read by the first audit check that read it.
+    pub(crate) audit_log: Vec<Value>,
+    /// A permission schema given as a file (`check-documents`), not fetched.
+    pub(crate) permission_file: Option<Value>,
 }
 
 impl Context {
@@ -86,10 +91,11 @@ impl Context {
             idempotent: Vec::new(),
             expired: Vec::new(),
             refusals: Vec::new(),
+            audit_log: Vec::new(),
+            permission_file: None,
         }
     }
 
-    /// Whether the manifest claims `operation`.
     /// Why an operation is not claimed, in the issuer's own words where its manifest gives
     /// them (a limitation's reason, or a manual step) (REQ-MAN-19).
     pub(crate) fn why_not(&self, operation: &Operation) -> String {
@@ -112,6 +118,7 @@ impl Context {
         }
     }
 
+    /// Whether the manifest claims `operation`.
     pub(crate) fn claims(&self, operation: &Operation) -> bool {
         self.manifest
             .as_ref()
@@ -134,6 +141,23 @@ impl Context {
         self.probe.redactor.add_secret(secret);
     }
 
+    /// Remembers a mutation (or introspection) the audit log must show.
+    pub(crate) fn mutated(&mut self, action: AuditAction, credential: &str, version: Option<u64>) {
+        self.mutations.push(Mutation {
+            action,
+            credential: credential.to_owned(),
+            version,
+        });
+    }
+
+    /// Remembers an operation refused after authentication, naming `credential` if it did.
+    pub(crate) fn refused(&mut self, action: AuditAction, credential: Option<&str>) {
+        self.refusals.push(Refusal {
+            action,
+            credential: credential.map(str::to_owned),
+        });
+    }
+
     /// Sends a request with the token to `path` below the endpoint.
     pub(crate) async fn call(&mut self, mut request: Request) -> Response {
         if let Some(endpoint) = self.endpoint()
@@ -145,5 +169,11 @@ impl Context {
             request = request.bearer(&token);
         }
         self.probe.send(request).await
+    }
+
+    /// Sends a request to `path` below the endpoint as another caller, with `token`.
+    pub(crate) async fn call_as(&mut self, token: &str, mut request: Request) -> Response {
+        request.url = format!("{}{}", self.endpoint().unwrap_or_default(), request.url);
+        self.probe.send(request.bearer(token)).await
     }
 }

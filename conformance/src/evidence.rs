@@ -4,6 +4,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The requirements the suite meets itself rather than checks of an issuer: every piece of
+/// evidence it records is redacted.
+pub const REQUIREMENTS: &[&str] = &["REQ-SEC-18"];
+
 /// The text that replaces every secret and token in evidence.
 pub const REDACTED: &str = "<redacted>";
 

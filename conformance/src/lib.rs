@@ -5,6 +5,9 @@
 //! (`REQ-...`), and reports passed, failed, warning (a SHOULD not met) or skipped (with the
 //! reason), with the requests and responses it relied on, secrets redacted.
 //!
+//! Each check is a [`Check`]: its [`Meta`] (stable id, group, requirement ids, title, when it
+//! can run) beside the function that runs it; [`registry`] lists them in run order.
+//!
 //! Checks that create, rotate or revoke run only when mutations are allowed, and revoke what
 //! they created. The suite proves itself: its tests run it against deliberately broken issuers,
 //! each breaking one requirement, and require that it fails each for that requirement.
@@ -25,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod check;
 mod checks;
 pub mod consistency;
 mod context;
@@ -33,6 +37,7 @@ pub mod outcome;
 pub mod probe;
 mod recorder;
 pub mod report;
+mod trail;
 
 use std::fmt;
 use std::time::Instant;
@@ -40,6 +45,7 @@ use std::time::Instant;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use check::{Check, Meta};
 pub use context::{Config, Restricted};
 pub use outcome::Outcome;
 pub use report::{CaseResult, Report, Summary};
@@ -104,13 +110,22 @@ impl fmt::Display for Group {
     }
 }
 
+/// Every check of the suite, group by group in run order: the registry the runner iterates.
+///
+/// ```
+/// let ids: Vec<&str> = credential_issuer_conformance::registry().map(|c| c.meta.id).collect();
+/// assert_eq!(ids[0], "DISC-01");
+/// ```
+pub fn registry() -> impl Iterator<Item = &'static Check> {
+    Group::ALL.into_iter().flat_map(checks::of)
+}
+
 /// Checks a manifest (and optionally a permission schema) from files, before publishing: the
 /// documents group's rules, with the same ids and report formats, and no network.
 pub async fn check_documents(
     manifest: &serde_json::Value,
     permissions: Option<&serde_json::Value>,
 ) -> Report {
-    use checks::documents::{BOUNDS, CLAIMS, CONDITIONAL, FORMATS, PERMISSIONS, SCHEMA, URLS};
     let started = Instant::now();
     let started_at = credential_issuer_spec::Timestamp::now();
     let issuer = manifest["issuer"].as_str().unwrap_or_default().to_owned();
@@ -122,54 +137,10 @@ pub async fn check_documents(
         restricted: None,
         requester: None,
     });
+    ctx.manifest_json = Some(manifest.clone());
+    ctx.permission_file = permissions.cloned();
     let mut recorder = recorder::Recorder::default();
-    let mut parsed = None;
-    recorder
-        .check(&mut ctx, &SCHEMA, async |_: &mut context::Context| {
-            parsed = Some(consistency::manifest_schema(manifest)?);
-            Ok(())
-        })
-        .await;
-    if let Some(manifest) = parsed {
-        ctx.manifest = Some(manifest.clone());
-        recorder
-            .check(&mut ctx, &URLS, async |_: &mut context::Context| {
-                consistency::manifest_urls(&manifest)
-            })
-            .await;
-        recorder
-            .check(&mut ctx, &CONDITIONAL, async |_: &mut context::Context| {
-                consistency::conditional_members(&manifest)
-            })
-            .await;
-        recorder
-            .check(&mut ctx, &BOUNDS, async |_: &mut context::Context| {
-                consistency::bounds(&manifest)
-            })
-            .await;
-        recorder
-            .check(&mut ctx, &CLAIMS, async |_: &mut context::Context| {
-                consistency::claims_agree(&manifest)
-            })
-            .await;
-        recorder
-            .check(&mut ctx, &FORMATS, async |_: &mut context::Context| {
-                consistency::secret_formats(&manifest)
-            })
-            .await;
-        recorder
-            .check(
-                &mut ctx,
-                &PERMISSIONS,
-                async |_: &mut context::Context| match permissions {
-                    Some(schema) => {
-                        consistency::permission_schema(&manifest.issuer, schema).map(drop)
-                    }
-                    None => Err(outcome::Verdict::skip("no permission schema file given")),
-                },
-            )
-            .await;
-    }
+    recorder.run_all(&mut ctx, checks::documents::OFFLINE).await;
     Report::new(issuer, started_at, started.elapsed(), recorder.results)
 }
 
@@ -182,10 +153,9 @@ pub async fn run(config: Config) -> Report {
     let mut ctx = context::Context::new(config);
     let mut recorder = recorder::Recorder::default();
     // Discovery always runs: every other group needs the manifest.
-    checks::discovery::run(&mut ctx, &mut recorder).await;
-    for group in Group::ALL.into_iter().skip(1) {
-        if only.is_empty() || only.contains(&group) {
-            checks::run_group(group, &mut ctx, &mut recorder).await;
+    for group in Group::ALL {
+        if group == Group::Discovery || only.is_empty() || only.contains(&group) {
+            recorder.run_all(&mut ctx, checks::of(group)).await;
         }
     }
     checks::cleanup(&mut ctx).await;

@@ -1,28 +1,10 @@
 //! Runs checks and records their results with evidence.
 
-use credential_issuer_spec::Operation;
-
 use crate::Group;
+use crate::check::{Check, WithoutManifest};
 use crate::context::Context;
-use crate::outcome::{CheckResult, Outcome, Verdict};
+use crate::outcome::{Outcome, Verdict};
 use crate::report::CaseResult;
-
-/// What a check is: stable id, the requirements it enforces, and when it can run.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Meta {
-    /// Stable id, e.g. `OPS-06`.
-    pub(crate) id: &'static str,
-    /// Its group.
-    pub(crate) group: Group,
-    /// The spec requirement ids it enforces.
-    pub(crate) requirements: &'static [&'static str],
-    /// One line.
-    pub(crate) title: &'static str,
-    /// Whether it creates, rotates or revokes.
-    pub(crate) mutating: bool,
-    /// The operations the manifest must claim for it to run.
-    pub(crate) needs: &'static [Operation],
-}
 
 /// Collects results.
 #[derive(Debug, Default)]
@@ -32,11 +14,20 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// Runs `body` unless the check cannot run here, and records the result.
-    pub(crate) async fn check<F>(&mut self, ctx: &mut Context, meta: &Meta, body: F)
-    where
-        F: AsyncFnOnce(&mut Context) -> CheckResult,
-    {
+    /// Runs each of `checks` in order, recording each result.
+    pub(crate) async fn run_all(&mut self, ctx: &mut Context, checks: &[Check]) {
+        for check in checks {
+            self.check(ctx, check).await;
+        }
+    }
+
+    /// Runs `check` unless it cannot run here, and records the result (a check left out
+    /// without a manifest records nothing).
+    pub(crate) async fn check(&mut self, ctx: &mut Context, check: &Check) {
+        let meta = &check.meta;
+        if ctx.manifest.is_none() && check.without_manifest == WithoutManifest::Omit {
+            return;
+        }
         let verdict = if meta.mutating && !ctx.config.allow_mutations {
             Err(Verdict::skip("mutating check: run with --allow-mutations"))
         } else if ctx.manifest.is_none() && meta.group != Group::Discovery {
@@ -48,7 +39,7 @@ impl Recorder {
         } else if (meta.mutating || !meta.needs.is_empty()) && ctx.config.token.is_none() {
             Err(Verdict::skip("needs a token (--token)"))
         } else {
-            body(ctx).await
+            (check.run)(ctx).await
         };
         let evidence = ctx.probe.take_evidence();
         let (outcome, message) = match verdict {
