@@ -8,6 +8,7 @@
 pub mod postgres;
 mod records;
 mod settings;
+pub mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -15,7 +16,7 @@ use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
 
 pub use records::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, StoredOutcome, StoredResponse, VersionRecord,
+    ExposureRecord, IdempotencyKey, StatusAt, StoredOutcome, StoredResponse, VersionRecord,
 };
 
 pub use settings::{DatabaseUrl, DatabaseUrlError, StoreSettings, open};
@@ -141,12 +142,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a new token.
     async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
 
-    /// Stores (or replaces) a sealed vendor credential (a JWE; never plain text).
+    /// Stores (or replaces) a sealed vendor credential (a JWE; never plain text), updated `now`.
     async fn put_vendor_credential(
         &self,
         issuer: &str,
         name: &str,
         jwe: &str,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// A sealed vendor credential.

@@ -10,7 +10,7 @@ use credential_issuer_server::backends::VendorKey;
 use credential_issuer_server::keys::Key;
 use credential_issuer_server::store::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, Store, StoreError, StoreSettings, StoredOutcome,
+    ExposureRecord, IdempotencyKey, StatusAt, Store, StoreError, StoreSettings, StoredOutcome,
     StoredResponse, VersionRecord,
 };
 use credential_issuer_server::tokens::mint_token;
@@ -304,7 +304,10 @@ async fn listing_filters_and_pages(fixture: Fixture) {
     assert_eq!(all(odd).await, vec![id(1), id(3), id(5)]);
     let revoked = CredentialFilter {
         limit: 10,
-        status: Some(CredentialStatus::Revoked),
+        status: Some(StatusAt {
+            status: CredentialStatus::Revoked,
+            at: Timestamp::now(),
+        }),
         ..Default::default()
     };
     assert!(all(revoked).await.is_empty());
@@ -693,15 +696,15 @@ async fn tokens_vendor_credentials_and_exposures(fixture: Fixture) {
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
 
     store
-        .put_vendor_credential(ISSUER, "b_key", "jwe-1")
+        .put_vendor_credential(ISSUER, "b_key", "jwe-1", Timestamp::now())
         .await
         .unwrap();
     store
-        .put_vendor_credential(ISSUER, "a_key", "jwe-2")
+        .put_vendor_credential(ISSUER, "a_key", "jwe-2", Timestamp::now())
         .await
         .unwrap();
     store
-        .put_vendor_credential(ISSUER, "b_key", "jwe-3")
+        .put_vendor_credential(ISSUER, "b_key", "jwe-3", Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
