@@ -12,7 +12,9 @@ pub mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
+use credential_issuer_spec::{
+    AccessRequestId, AccessRequestStatus, AuditEvent, CredentialId, Timestamp,
+};
 
 pub use records::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
@@ -78,15 +80,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn access_request(
         &self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError>;
 
     /// Access requests of `issuer`, optionally with one status, in id order after `after`.
     async fn access_requests(
         &self,
         issuer: &str,
-        status: Option<&str>,
-        after: Option<&str>,
+        status: Option<AccessRequestStatus>,
+        after: Option<&AccessRequestId>,
         limit: u32,
     ) -> Result<Vec<AccessRequestRecord>, StoreError>;
 
@@ -99,7 +101,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         now: Timestamp,
         limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError>;
+    ) -> Result<Vec<(String, AccessRequestId)>, StoreError>;
 
     /// Credentials with a previous version or a lifetime due to end at or before `now`.
     ///
@@ -229,7 +231,7 @@ pub trait Transaction: Send {
     async fn access_request(
         &mut self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError>;
 
     /// Stores a new access request.
@@ -242,7 +244,7 @@ pub trait Transaction: Send {
     async fn save_access_request(
         &mut self,
         record: &AccessRequestRecord,
-        expected_status: &str,
+        expected_status: AccessRequestStatus,
     ) -> Result<(), StoreError>;
 
     /// Records an exposure report.

@@ -16,8 +16,8 @@ use credential_issuer_server::store::{
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_spec::audit::verify_chain;
 use credential_issuer_spec::{
-    ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH, Outcome, Timestamp,
-    VersionStatus,
+    AccessRequestStatus, ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH,
+    Outcome, Timestamp, VersionStatus,
 };
 use serde_json::json;
 
@@ -609,7 +609,7 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     tx.insert_access_request(&due).await.unwrap();
     tx.insert_access_request(&later).await.unwrap();
     tx.commit().await.unwrap();
-    let due_id = due.request.id.to_string();
+    let due_id = due.request.id.clone();
     assert_eq!(
         store
             .due_request_expiries(Timestamp::now(), 10)
@@ -619,7 +619,7 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     );
     assert_eq!(
         store
-            .access_requests(ISSUER, Some("pending"), None, 10)
+            .access_requests(ISSUER, Some(AccessRequestStatus::Pending), None, 10)
             .await
             .unwrap()
             .len(),
@@ -633,9 +633,11 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
         vec![later.clone()]
     );
     let mut expired = due.clone();
-    expired.request.status = credential_issuer_spec::AccessRequestStatus::Expired;
+    expired.request.status = AccessRequestStatus::Expired;
     let mut tx = store.begin().await.unwrap();
-    let wrong = tx.save_access_request(&expired, "approved").await;
+    let wrong = tx
+        .save_access_request(&expired, AccessRequestStatus::Approved)
+        .await;
     assert!(matches!(wrong, Err(StoreError::Conflict)), "{wrong:?}");
     drop(tx);
     let mut tx = store.begin().await.unwrap();
@@ -643,7 +645,9 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
         tx.access_request(ISSUER, &due_id).await.unwrap(),
         Some(due.clone())
     );
-    tx.save_access_request(&expired, "pending").await.unwrap();
+    tx.save_access_request(&expired, AccessRequestStatus::Pending)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         store.access_request(ISSUER, &due_id).await.unwrap(),

@@ -5,8 +5,8 @@
 use std::str::FromStr;
 
 use credential_issuer_spec::{
-    AccessRequest, ApiScope, Credential, CredentialId, CredentialName, CredentialStatus,
-    CredentialType, Grant, Metadata, Timestamp, Version, VersionStatus,
+    AccessRequest, AccessRequestId, ApiScope, Credential, CredentialId, CredentialName,
+    CredentialStatus, CredentialType, Grant, Metadata, Timestamp, Version, VersionStatus,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -305,8 +305,11 @@ impl TryFrom<DueRow> for (String, CredentialId) {
     }
 }
 
-impl From<DueRow> for (String, String) {
-    fn from(row: DueRow) -> Self {
-        (row.issuer, row.id)
+impl TryFrom<DueRow> for (String, AccessRequestId) {
+    type Error = StoreError;
+
+    fn try_from(row: DueRow) -> Result<Self, StoreError> {
+        let id = AccessRequestId::from_str(&row.id).map_err(|_| corrupt("access request id"))?;
+        Ok((row.issuer, id))
     }
 }

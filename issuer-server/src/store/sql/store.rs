@@ -1,7 +1,9 @@
 //! The store on an SQL database: every operation of [`Store`], in SQL both dialects read.
 
 use async_trait::async_trait;
-use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
+use credential_issuer_spec::{
+    AccessRequestId, AccessRequestStatus, AuditEvent, CredentialId, Timestamp,
+};
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
@@ -118,14 +120,14 @@ impl<D: Dialect> Store for SqlStore<D> {
     async fn access_request(
         &self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError> {
         let statement = Statement::new(
             "SELECT issuer, request, requester_token, sealed_secret FROM access_requests
               WHERE issuer = $1 AND id = $2",
         )
         .bind(issuer)
-        .bind(id);
+        .bind(id.as_str());
         let row: Option<AccessRequestRow> =
             D::fetch_optional(&mut *self.connection().await?, statement).await?;
         row.map(AccessRequestRecord::try_from).transpose()
@@ -134,8 +136,8 @@ impl<D: Dialect> Store for SqlStore<D> {
     async fn access_requests(
         &self,
         issuer: &str,
-        status: Option<&str>,
-        after: Option<&str>,
+        status: Option<AccessRequestStatus>,
+        after: Option<&AccessRequestId>,
         limit: u32,
     ) -> Result<Vec<AccessRequestRecord>, StoreError> {
         let statement = Statement::new(
@@ -144,8 +146,8 @@ impl<D: Dialect> Store for SqlStore<D> {
                 AND (CAST($3 AS TEXT) IS NULL OR id > $3) ORDER BY id LIMIT $4",
         )
         .bind(issuer)
-        .bind(status)
-        .bind(after)
+        .bind(status.map(AccessRequestStatus::as_str))
+        .bind(after.map(AccessRequestId::as_str))
         .bind(i64::from(limit));
         let rows: Vec<AccessRequestRow> =
             D::fetch_all(&mut *self.connection().await?, statement).await?;
@@ -158,7 +160,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         &self,
         now: Timestamp,
         limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<(String, AccessRequestId)>, StoreError> {
         let statement = Statement::new(
             "SELECT issuer, id FROM access_requests
               WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
@@ -166,7 +168,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         .bind(now.unix_millis())
         .bind(i64::from(limit));
         let rows = self.due(now, statement).await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn due_for_expiry(

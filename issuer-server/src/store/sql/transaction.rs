@@ -1,7 +1,7 @@
 //! A write transaction of the SQL store.
 
 use async_trait::async_trait;
-use credential_issuer_spec::{AuditEvent, CredentialId};
+use credential_issuer_spec::{AccessRequestId, AccessRequestStatus, AuditEvent, CredentialId};
 use tokio::sync::OwnedMutexGuard;
 
 use super::credentials;
@@ -140,7 +140,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn access_request(
         &mut self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError> {
         let statement = Statement::new(format!(
             "SELECT issuer, request, requester_token, sealed_secret FROM access_requests
@@ -148,7 +148,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
             D::FOR_UPDATE
         ))
         .bind(issuer)
-        .bind(id);
+        .bind(id.as_str());
         let row: Option<AccessRequestRow> = D::fetch_optional(&mut self.tx, statement).await?;
         row.map(AccessRequestRecord::try_from).transpose()
     }
@@ -176,7 +176,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
     async fn save_access_request(
         &mut self,
         record: &AccessRequestRecord,
-        expected_status: &str,
+        expected_status: AccessRequestStatus,
     ) -> Result<(), StoreError> {
         let statement = Statement::new(
             "UPDATE access_requests SET status = $1, request = $2, sealed_secret = $3
@@ -187,7 +187,7 @@ impl<D: Dialect> Transaction for SqlTransaction<D> {
         .bind(&record.sealed_secret)
         .bind(&record.issuer)
         .bind(record.request.id.as_str())
-        .bind(expected_status);
+        .bind(expected_status.as_str());
         match D::execute(&mut self.tx, statement).await? {
             1 => Ok(()),
             _ => Err(StoreError::Conflict),
