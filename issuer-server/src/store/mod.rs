@@ -4,6 +4,11 @@
 //! Reads outside a transaction see committed data. Every write goes through a [`Transaction`]:
 //! the credential change, its audit event and any idempotency record commit together or not at
 //! all, and [`Transaction::save_credential`] is a compare-and-set on the credential's version.
+//!
+//! Both stores are one [`sql::SqlStore`] over a [`sql::Dialect`]: [`sql`] holds the statements,
+//! rows and transactions they share, [`sqlite`] and [`postgres`] only what differs (opening,
+//! locks, the audit append, leases). The store reads no clock: every instant it compares
+//! against comes from the caller.
 
 pub mod postgres;
 mod records;

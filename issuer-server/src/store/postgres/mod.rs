@@ -15,7 +15,7 @@
 //!   replays its response;
 //! - the time-driven sweeps are leased (see [`lease`]): one replica at a time is handed due work.
 //!
-//! Everything else is the shared [`SqlStore`](super::sql::SqlStore).
+//! Everything else is the shared [`SqlStore`].
 //!
 //! [`Transaction::save_credential`]: super::Transaction::save_credential
 

@@ -66,8 +66,8 @@ pub trait Dialect: std::fmt::Debug + Send + Sync + Sized + 'static {
         key: &IdempotencyKey,
     ) -> Result<(), StoreError>;
 
-    /// Numbers `entry` after the newest event of `issuer`'s log, links it to that event (see
-    /// [`super::audit::link`]) and appends it.
+    /// Numbers `entry` after the newest event of `issuer`'s log, links it to that event (by
+    /// hash, never earlier in time) and appends it.
     async fn append_audit(
         conn: &mut Connection<Self>,
         issuer: &str,

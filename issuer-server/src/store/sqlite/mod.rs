@@ -3,7 +3,7 @@
 //! time (SQLite allows no more), serialised in-process so writers queue instead of failing.
 //!
 //! Everything but opening the file, the writer's turn and the audit append is the shared
-//! [`SqlStore`](super::sql::SqlStore).
+//! [`SqlStore`].
 
 mod audit;
 mod dialect;
