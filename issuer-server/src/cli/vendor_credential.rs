@@ -135,7 +135,12 @@ async fn vendor_credential(
                 Err(error) => return fail(&error.to_string()),
             };
             if let Err(error) = store
-                .put_vendor_credential(issuer.as_str(), &args.name, &jwe)
+                .put_vendor_credential(
+                    issuer.as_str(),
+                    &args.name,
+                    &jwe,
+                    credential_issuer_spec::Timestamp::now(),
+                )
                 .await
             {
                 return fail(&error.to_string());

@@ -11,7 +11,7 @@ use credential_issuer_spec::{ApiScope, Credential, CredentialId, Timestamp};
 
 use super::expiry::settle;
 use super::{Call, Context, LifecycleError, RequestError};
-use crate::store::CredentialFilter;
+use crate::store::{CredentialFilter, StatusAt};
 
 /// One credential.
 pub async fn get(
@@ -54,12 +54,11 @@ pub async fn list(
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     let now = Timestamp::now();
     let filter = CredentialFilter {
-        status: query.status,
+        status: query.status.map(|status| StatusAt { status, at: now }),
         credential_type: query.credential_type,
         metadata: query.metadata,
         after: query.cursor.as_deref().map(decode_cursor).transpose()?,
         limit: limit + 1,
-        now: Some(now),
     };
     let mut records = context
         .store

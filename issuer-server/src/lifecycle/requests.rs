@@ -3,6 +3,7 @@
 //! collects the short-lived credential once.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use credential_issuer_spec::operations::create::CreateRequest;
 use credential_issuer_spec::operations::requests::{
@@ -145,7 +146,7 @@ async fn save_request(
     tx.append_audit(context.issuer.id.as_str(), entry).await?;
     if let Some(approval) = approval {
         record_approval(context, &mut *tx, call, record, approval).await?;
-        tx.save_access_request(record, AccessRequestStatus::Pending.as_str())
+        tx.save_access_request(record, AccessRequestStatus::Pending)
             .await?;
     }
     tx.commit().await?;
@@ -293,10 +294,13 @@ async fn load(
     tx: &mut dyn Transaction,
     raw_id: &str,
 ) -> Result<AccessRequestRecord, LifecycleError> {
+    let not_found = || LifecycleError::AccessRequestNotFound(raw_id.to_owned());
+    // An id that does not parse names no request, as one that is not stored.
+    let id = AccessRequestId::from_str(raw_id).map_err(|_| not_found())?;
     let mut record = tx
-        .access_request(context.issuer.id.as_str(), raw_id)
+        .access_request(context.issuer.id.as_str(), &id)
         .await?
-        .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
+        .ok_or_else(not_found)?;
     settle(&mut record.request, Timestamp::now());
     Ok(record)
 }
@@ -319,7 +323,7 @@ async fn save_decision(
     tx: &mut dyn Transaction,
     record: &AccessRequestRecord,
 ) -> Result<(), LifecycleError> {
-    tx.save_access_request(record, AccessRequestStatus::Pending.as_str())
+    tx.save_access_request(record, AccessRequestStatus::Pending)
         .await
         .map_err(|e| match e {
             StoreError::Conflict => LifecycleError::RequestNotPending("decided concurrently"),
@@ -468,7 +472,7 @@ pub async fn collect(
             .await?
             .ok_or_else(|| LifecycleError::CredentialNotFound(credential_id.clone()))?;
         record.request.status = AccessRequestStatus::Collected;
-        tx.save_access_request(&record, AccessRequestStatus::Approved.as_str())
+        tx.save_access_request(&record, AccessRequestStatus::Approved)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => LifecycleError::AlreadyCollected,
@@ -499,11 +503,13 @@ pub async fn get_request(
     raw_id: &str,
 ) -> Result<AccessRequest, LifecycleError> {
     policy(context)?;
+    let not_found = || LifecycleError::AccessRequestNotFound(raw_id.to_owned());
+    let id = AccessRequestId::from_str(raw_id).map_err(|_| not_found())?;
     let record = context
         .store
-        .access_request(context.issuer.id.as_str(), raw_id)
+        .access_request(context.issuer.id.as_str(), &id)
         .await?
-        .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
+        .ok_or_else(not_found)?;
     let own = record.requester_token == call.caller.token_id;
     if !own && call.require(ApiScope::RequestsRead).is_err() {
         return Err(if call.caller.scopes.contains(&ApiScope::RequestsCreate) {
@@ -533,7 +539,7 @@ pub async fn list_requests(
                 let parsed: AccessRequestStatus =
                     serde_json::from_value(serde_json::Value::String(value.clone()))
                         .map_err(|_| invalid(name))?;
-                status = Some(parsed.as_str());
+                status = Some(parsed);
             }
             "cursor" => {
                 cursor = Some(
@@ -559,7 +565,7 @@ pub async fn list_requests(
         .access_requests(
             context.issuer.id.as_str(),
             status,
-            cursor.as_ref().map(AccessRequestId::as_str),
+            cursor.as_ref(),
             limit + 1,
         )
         .await?;
@@ -596,7 +602,7 @@ pub async fn expire_requests(context: &Context) -> Result<usize, LifecycleError>
             continue;
         }
         record.request.status = AccessRequestStatus::Expired;
-        tx.save_access_request(&record, AccessRequestStatus::Pending.as_str())
+        tx.save_access_request(&record, AccessRequestStatus::Pending)
             .await?;
         let entry = crate::store::AuditEntry {
             time: now,

@@ -4,18 +4,26 @@
 //! Reads outside a transaction see committed data. Every write goes through a [`Transaction`]:
 //! the credential change, its audit event and any idempotency record commit together or not at
 //! all, and [`Transaction::save_credential`] is a compare-and-set on the credential's version.
+//!
+//! Both stores are one [`sql::SqlStore`] over a [`sql::Dialect`]: [`sql`] holds the statements,
+//! rows and transactions they share, [`sqlite`] and [`postgres`] only what differs (opening,
+//! locks, the audit append, leases). The store reads no clock: every instant it compares
+//! against comes from the caller.
 
 pub mod postgres;
 mod records;
 mod settings;
+pub mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use credential_issuer_spec::{AuditEvent, CredentialId, Timestamp};
+use credential_issuer_spec::{
+    AccessRequestId, AccessRequestStatus, AuditEvent, CredentialId, Timestamp,
+};
 
 pub use records::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, StoredOutcome, StoredResponse, VersionRecord,
+    ExposureRecord, IdempotencyKey, StatusAt, StoredOutcome, StoredResponse, VersionRecord,
 };
 
 pub use settings::{DatabaseUrl, DatabaseUrlError, StoreSettings, open};
@@ -77,15 +85,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn access_request(
         &self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError>;
 
     /// Access requests of `issuer`, optionally with one status, in id order after `after`.
     async fn access_requests(
         &self,
         issuer: &str,
-        status: Option<&str>,
-        after: Option<&str>,
+        status: Option<AccessRequestStatus>,
+        after: Option<&AccessRequestId>,
         limit: u32,
     ) -> Result<Vec<AccessRequestRecord>, StoreError>;
 
@@ -98,7 +106,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         now: Timestamp,
         limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError>;
+    ) -> Result<Vec<(String, AccessRequestId)>, StoreError>;
 
     /// Credentials with a previous version or a lifetime due to end at or before `now`.
     ///
@@ -141,12 +149,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a new token.
     async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
 
-    /// Stores (or replaces) a sealed vendor credential (a JWE; never plain text).
+    /// Stores (or replaces) a sealed vendor credential (a JWE; never plain text), updated `now`.
     async fn put_vendor_credential(
         &self,
         issuer: &str,
         name: &str,
         jwe: &str,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// A sealed vendor credential.
@@ -227,7 +236,7 @@ pub trait Transaction: Send {
     async fn access_request(
         &mut self,
         issuer: &str,
-        id: &str,
+        id: &AccessRequestId,
     ) -> Result<Option<AccessRequestRecord>, StoreError>;
 
     /// Stores a new access request.
@@ -240,7 +249,7 @@ pub trait Transaction: Send {
     async fn save_access_request(
         &mut self,
         record: &AccessRequestRecord,
-        expected_status: &str,
+        expected_status: AccessRequestStatus,
     ) -> Result<(), StoreError>;
 
     /// Records an exposure report.

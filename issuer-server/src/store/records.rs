@@ -62,8 +62,8 @@ impl CredentialRecord {
 /// Which credentials to list.
 #[derive(Debug, Clone, Default)]
 pub struct CredentialFilter {
-    /// Only with this status (as of `now`).
-    pub status: Option<CredentialStatus>,
+    /// Only with this status.
+    pub status: Option<StatusAt>,
     /// Only of this type.
     pub credential_type: Option<CredentialType>,
     /// Only with each of these metadata pairs.
@@ -72,8 +72,16 @@ pub struct CredentialFilter {
     pub after: Option<CredentialId>,
     /// At most this many.
     pub limit: u32,
-    /// The instant statuses are evaluated at.
-    pub now: Option<Timestamp>,
+}
+
+/// A status as of an instant: an active credential whose lifetime is over by then counts as
+/// expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusAt {
+    /// The status.
+    pub status: CredentialStatus,
+    /// The instant it is evaluated at (the store never reads a clock).
+    pub at: Timestamp,
 }
 
 /// Which audit events to read.

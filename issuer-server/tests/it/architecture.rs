@@ -89,14 +89,91 @@ const WEB: &[&str] = &["axum", "http", "hyper", "tower", "tower_http"];
 
 /// Crates each module must not name, beyond what its imports allow.
 const FORBIDDEN_CRATES: &[(&str, &[&str])] = &[
-    ("model", &["sqlx", "reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("crypto", &["sqlx", "reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("clock", &["sqlx", "reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("store", &["reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("backends", &["sqlx", "axum", "hyper", "tower", "tower_http", "clap"]),
-    ("issuer", &["sqlx", "reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("lifecycle", &["sqlx", "reqwest", "axum", "http", "hyper", "tower", "tower_http", "clap"]),
-    ("gateway", &["sqlx", "axum", "http", "hyper", "tower", "tower_http"]),
+    (
+        "model",
+        &[
+            "sqlx",
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "crypto",
+        &[
+            "sqlx",
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "clock",
+        &[
+            "sqlx",
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "store",
+        &[
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "backends",
+        &["sqlx", "axum", "hyper", "tower", "tower_http", "clap"],
+    ),
+    (
+        "issuer",
+        &[
+            "sqlx",
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "lifecycle",
+        &[
+            "sqlx",
+            "reqwest",
+            "axum",
+            "http",
+            "hyper",
+            "tower",
+            "tower_http",
+            "clap",
+        ],
+    ),
+    (
+        "gateway",
+        &["sqlx", "axum", "http", "hyper", "tower", "tower_http"],
+    ),
 ];
 
 #[test]
@@ -122,23 +199,34 @@ fn modules_import_only_what_architecture_md_allows() {
             continue;
         };
         let text = std::fs::read_to_string(&file).unwrap();
-        let syntax = syn::parse_file(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", relative.display()));
+        let syntax =
+            syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", relative.display()));
         let mut paths = Paths::default();
         paths.visit_file(&syntax);
         for target in &paths.crate_modules {
-            if target != &module && !allowed.contains(target.as_str()) && is_module(&rules, target) {
-                broken.push(format!("{}: `{module}` imports `crate::{target}`", relative.display()));
+            if target != &module && !allowed.contains(target.as_str()) && is_module(&rules, target)
+            {
+                broken.push(format!(
+                    "{}: `{module}` imports `crate::{target}`",
+                    relative.display()
+                ));
             }
         }
         let banned = forbidden.get(module.as_str()).copied().unwrap_or_default();
         for name in &paths.crates {
             if banned.contains(&name.as_str()) {
-                broken.push(format!("{}: `{module}` names the crate `{name}`", relative.display()));
+                broken.push(format!(
+                    "{}: `{module}` names the crate `{name}`",
+                    relative.display()
+                ));
             }
         }
     }
-    assert!(broken.is_empty(), "import rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "import rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]

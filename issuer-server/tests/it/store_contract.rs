@@ -10,14 +10,14 @@ use credential_issuer_server::backends::VendorKey;
 use credential_issuer_server::keys::Key;
 use credential_issuer_server::store::{
     AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, Store, StoreError, StoreSettings, StoredOutcome,
+    ExposureRecord, IdempotencyKey, StatusAt, Store, StoreError, StoreSettings, StoredOutcome,
     StoredResponse, VersionRecord,
 };
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_spec::audit::verify_chain;
 use credential_issuer_spec::{
-    ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH, Outcome, Timestamp,
-    VersionStatus,
+    AccessRequestStatus, ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH,
+    Outcome, Timestamp, VersionStatus,
 };
 use serde_json::json;
 
@@ -304,7 +304,10 @@ async fn listing_filters_and_pages(fixture: Fixture) {
     assert_eq!(all(odd).await, vec![id(1), id(3), id(5)]);
     let revoked = CredentialFilter {
         limit: 10,
-        status: Some(CredentialStatus::Revoked),
+        status: Some(StatusAt {
+            status: CredentialStatus::Revoked,
+            at: Timestamp::now(),
+        }),
         ..Default::default()
     };
     assert!(all(revoked).await.is_empty());
@@ -606,7 +609,7 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     tx.insert_access_request(&due).await.unwrap();
     tx.insert_access_request(&later).await.unwrap();
     tx.commit().await.unwrap();
-    let due_id = due.request.id.to_string();
+    let due_id = due.request.id.clone();
     assert_eq!(
         store
             .due_request_expiries(Timestamp::now(), 10)
@@ -616,7 +619,7 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
     );
     assert_eq!(
         store
-            .access_requests(ISSUER, Some("pending"), None, 10)
+            .access_requests(ISSUER, Some(AccessRequestStatus::Pending), None, 10)
             .await
             .unwrap()
             .len(),
@@ -630,9 +633,11 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
         vec![later.clone()]
     );
     let mut expired = due.clone();
-    expired.request.status = credential_issuer_spec::AccessRequestStatus::Expired;
+    expired.request.status = AccessRequestStatus::Expired;
     let mut tx = store.begin().await.unwrap();
-    let wrong = tx.save_access_request(&expired, "approved").await;
+    let wrong = tx
+        .save_access_request(&expired, AccessRequestStatus::Approved)
+        .await;
     assert!(matches!(wrong, Err(StoreError::Conflict)), "{wrong:?}");
     drop(tx);
     let mut tx = store.begin().await.unwrap();
@@ -640,7 +645,9 @@ async fn access_requests_change_only_from_the_expected_status(fixture: Fixture) 
         tx.access_request(ISSUER, &due_id).await.unwrap(),
         Some(due.clone())
     );
-    tx.save_access_request(&expired, "pending").await.unwrap();
+    tx.save_access_request(&expired, AccessRequestStatus::Pending)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         store.access_request(ISSUER, &due_id).await.unwrap(),
@@ -693,15 +700,15 @@ async fn tokens_vendor_credentials_and_exposures(fixture: Fixture) {
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
 
     store
-        .put_vendor_credential(ISSUER, "b_key", "jwe-1")
+        .put_vendor_credential(ISSUER, "b_key", "jwe-1", Timestamp::now())
         .await
         .unwrap();
     store
-        .put_vendor_credential(ISSUER, "a_key", "jwe-2")
+        .put_vendor_credential(ISSUER, "a_key", "jwe-2", Timestamp::now())
         .await
         .unwrap();
     store
-        .put_vendor_credential(ISSUER, "b_key", "jwe-3")
+        .put_vendor_credential(ISSUER, "b_key", "jwe-3", Timestamp::now())
         .await
         .unwrap();
     assert_eq!(

@@ -11,8 +11,8 @@ use std::time::Duration;
 use credential_issuer_spec::Timestamp;
 use sqlx::PgPool;
 
-use super::rows::query_error;
 use crate::store::StoreError;
+use crate::store::sql::query_error;
 
 /// How long a lease lasts unless renewed; the sweep renews it every second.
 pub(super) const LEASE_DURATION: Duration = Duration::from_secs(5);
@@ -33,9 +33,9 @@ impl Lease {
         }
     }
 
-    /// Takes or renews the lease; whether this replica holds it now.
-    pub(super) async fn hold(&self, pool: &PgPool) -> Result<bool, StoreError> {
-        let now = Timestamp::now().unix_millis();
+    /// Takes or renews the lease at `now`; whether this replica holds it now.
+    pub(super) async fn hold(&self, pool: &PgPool, now: Timestamp) -> Result<bool, StoreError> {
+        let now = now.unix_millis();
         let duration = i64::try_from(LEASE_DURATION.as_millis()).unwrap_or(i64::MAX);
         let held: Option<String> = sqlx::query_scalar(
             "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3)
