@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use credential_issuer_client::Client;
 use credential_issuer_server::config::ServerConfig;
-use credential_issuer_server::store::AuditEntry;
+use credential_issuer_server::model::AuditEntry;
 use credential_issuer_server::{AppState, serve};
 use credential_issuer_spec::{AuditAction, Outcome, Secret, Timestamp};
 

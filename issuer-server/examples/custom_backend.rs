@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use axum::{Router, routing::get};
 use credential_issuer_server::backends::native::NativeBackend;
 use credential_issuer_server::backends::*;
-use credential_issuer_server::{AppState, issuer::*, keys::ServerKeys, signing::*};
+use credential_issuer_server::{AppState, crypto::keys::ServerKeys, issuer::*, signing::*};
 use credential_issuer_server::{store::sqlite::SqliteStore, tokens::mint_token};
 use credential_issuer_spec::{ApiScope, ExpiryPolicy, IssuerId, NativeSecretFormat, RotationMode};
 use credential_issuer_spec::{RotationPolicy, Secret};
@@ -35,7 +35,7 @@ impl Backend for AcmeKeys {
         let id = format!("key_{}", uuid::Uuid::new_v4().simple());
         let secret = format!(
             "acme_{}",
-            credential_issuer_server::minting::random_base62(40)
+            credential_issuer_server::crypto::minting::random_base62(40)
         );
         let mut active = self
             .active

@@ -27,8 +27,8 @@ use credential_issuer_spec::{IssuerId, Secret};
 use serde::Deserialize;
 
 use crate::backends::{self, AdminCredentials, Backend, BackendKind, SetupError, UnknownBackend};
+use crate::crypto::vault::Vault;
 use crate::store::Store;
-use crate::vault::Vault;
 
 /// One more issuer the gateway hosts.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -21,21 +21,19 @@
 pub mod backends;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod gateway;
 mod http;
 pub mod issuer;
-pub mod keys;
 pub mod lifecycle;
-pub mod minting;
+pub mod model;
 pub mod openapi;
 pub mod policy;
-pub mod sealing;
 pub mod serve;
 pub mod signing;
 mod state;
 pub mod store;
 pub mod tokens;
-pub mod vault;
 
 pub use http::{app, gateway_app};
 pub use state::{AppState, BOOTSTRAP_TOKEN_FILE, StartupError};

@@ -8,14 +8,14 @@ use credential_issuer_spec::{ApiScope, IssuerId, Secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::ServerConfig;
+use crate::crypto::keys::{ServerKeys, write_private};
+use crate::crypto::vault::Vault;
 use crate::gateway::GatewayError;
 use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
-use crate::keys::{ServerKeys, write_private};
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
 use crate::store::{Store, StoreError};
 use crate::tokens::mint_token;
-use crate::vault::Vault;
 use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
 
 /// The file the bootstrap token is written to on first start.
@@ -44,7 +44,7 @@ pub enum StartupError {
     Gateway(#[from] crate::gateway::GatewayError),
     /// The vault of vendor admin credentials.
     #[error("{0}")]
-    Vault(#[from] crate::vault::VaultError),
+    Vault(#[from] crate::crypto::vault::VaultError),
     /// The store holds data written under other keys (another replica's, or an old data
     /// directory's): starting would fail every secret and token.
     #[error(

@@ -5,28 +5,12 @@ use std::collections::BTreeSet;
 
 use credential_issuer_spec::{ApiScope, Grant, NativeSecretFormat, Secret, Timestamp};
 
-use crate::keys::Key;
-use crate::minting::{mint, secret_mac};
+use crate::crypto::keys::Key;
+use crate::crypto::minting::{mint, secret_mac};
+use crate::model::TokenRecord;
 
 /// The prefix of issuer-API tokens, distinct from credential secrets so scanners tell them apart.
 pub const TOKEN_PREFIX: &str = "cit_";
-
-/// A stored token: who it is and what it may do. Holds no secret.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenRecord {
-    /// `tok_<uuid>`.
-    pub id: String,
-    /// HMAC-SHA-256 of the token.
-    pub mac: [u8; 32],
-    /// A name for people.
-    pub label: String,
-    /// The issuer-API scopes it holds.
-    pub scopes: BTreeSet<ApiScope>,
-    /// The most a credential minted by this caller may do; `None` for no ceiling.
-    pub authority: Option<Vec<Grant>>,
-    /// When it was minted.
-    pub created_at: Timestamp,
-}
 
 /// A token just minted: the record to store and the token to show once.
 #[derive(Debug)]

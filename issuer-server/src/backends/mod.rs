@@ -33,6 +33,9 @@ pub use admin::AdminCredentials;
 pub use kind::{BackendKind, UnknownBackend};
 pub use registry::{SetupError, build};
 
+/// The vendor's handle on a key (kept with each version; see [`crate::model::VendorKey`]).
+pub use crate::model::VendorKey;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -40,7 +43,6 @@ use credential_issuer_spec::{
     CredentialId, CredentialType, Grant, Limitation, ManualStep, Operation, PermissionSchema,
     RotationMode, Secret, SecretFormatDescriptor, Timestamp,
 };
-use serde::{Deserialize, Serialize};
 
 /// What a backend can do. The issuer's manifest and its policy checks come from this value.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,46 +86,6 @@ pub enum ExpirySupport {
         /// The lifetime, in seconds.
         ttl_seconds: u64,
     },
-}
-
-/// The vendor's handle on one version's key: what [`Backend::retire`] needs to find it again.
-/// Stored with the version; never secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VendorKey {
-    /// The vendor's identifier of the key (an AWS access key id, an OpenAI key id); served as
-    /// the version's `key_id`.
-    pub id: String,
-    /// Whatever else the backend needs to address the key (the IAM user, the OpenAI project),
-    /// by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, String>,
-}
-
-impl VendorKey {
-    /// A key with only an id.
-    ///
-    /// ```
-    /// use credential_issuer_server::backends::VendorKey;
-    /// let key = VendorKey::new("AKIAEXAMPLE").with("user_name", "ci");
-    /// assert_eq!(key.attribute("user_name"), Some("ci"));
-    /// ```
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            attributes: BTreeMap::new(),
-        }
-    }
-
-    /// The key with one more attribute.
-    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.attributes.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// One attribute.
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.get(name).map(String::as_str)
-    }
 }
 
 /// What to mint.

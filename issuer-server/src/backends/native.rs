@@ -9,7 +9,7 @@ use credential_issuer_spec::{
 };
 
 use super::{Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, VendorKey};
-use crate::minting::mint;
+use crate::crypto::minting::mint;
 
 /// The reference issuer's own backend.
 #[derive(Debug, Clone)]

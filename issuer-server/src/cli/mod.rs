@@ -129,7 +129,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 
 /// Refuses a directory `serve` has not set up (it has no master key).
 fn require_data_dir(data_dir: &Path) -> Result<(), ExitCode> {
-    if data_dir.join(crate::keys::MASTER_KEY_FILE).exists() {
+    if data_dir.join(crate::crypto::keys::MASTER_KEY_FILE).exists() {
         Ok(())
     } else {
         Err(fail(&format!(

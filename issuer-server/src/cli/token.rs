@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use credential_issuer_spec::{ApiScope, Grant};
 
 use super::{Global, fail, require_data_dir, runtime};
-use crate::keys::ServerKeys;
+use crate::crypto::keys::ServerKeys;
 use crate::store::StoreSettings;
 
 /// `token` subcommands.

@@ -126,7 +126,7 @@ async fn vendor_credential(
             if secret.is_empty() {
                 return fail("the vendor credential is empty");
             }
-            let vault = match crate::vault::Vault::load_or_create(data_dir) {
+            let vault = match crate::crypto::vault::Vault::load_or_create(data_dir) {
                 Ok(vault) => vault,
                 Err(error) => return fail(&error.to_string()),
             };

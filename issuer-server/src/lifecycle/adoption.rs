@@ -13,7 +13,8 @@ use credential_issuer_spec::{
 use super::minted::new_credential_id;
 use super::{Call, Context, LifecycleError};
 use crate::backends::{BackendError, ListedKey};
-use crate::store::{CredentialFilter, CredentialRecord, VersionRecord};
+use crate::model::{CredentialRecord, VersionRecord};
+use crate::store::CredentialFilter;
 
 /// Records every working key the vendor lists that the store does not know; returns how many.
 ///

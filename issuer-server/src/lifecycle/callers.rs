@@ -1,7 +1,7 @@
 //! Who calls: an issuer-API token, checked against the store (REQ-AUTH-1, REQ-AUTH-3).
 
 use super::{Caller, Context};
-use crate::minting::{macs_equal, secret_mac};
+use crate::crypto::minting::{macs_equal, secret_mac};
 use crate::store::StoreError;
 use crate::tokens::token_format;
 

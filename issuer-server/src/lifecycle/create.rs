@@ -12,7 +12,7 @@ use super::idempotency::{self, Claimed, IdempotencyRequest};
 use super::minted::{Mint, issued_credential, mint, new_credential_id, settle_minted, version};
 use super::{Call, Context, Decoded, LifecycleError, RequestError, ScopeRefusal, audited};
 use crate::backends::Issued;
-use crate::store::CredentialRecord;
+use crate::model::CredentialRecord;
 
 /// Creates a credential from a JSON body. With an `Idempotency-Key`, a retry returns the first
 /// credential.

@@ -95,7 +95,7 @@ pub enum LifecycleError {
     Signing(#[from] crate::signing::SigningError),
     /// A stored response could not be opened.
     #[error("a stored response could not be opened")]
-    Seal(#[from] crate::sealing::SealError),
+    Seal(#[from] crate::crypto::sealing::SealError),
 }
 
 /// What is wrong with a request, in the words its `detail` gives the caller. No variant carries

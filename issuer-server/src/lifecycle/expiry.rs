@@ -8,7 +8,7 @@ use credential_issuer_spec::state::{VersionEvent, transition};
 use credential_issuer_spec::{AuditAction, CredentialStatus, Outcome, Timestamp, VersionStatus};
 
 use super::{Context, LifecycleError};
-use crate::store::{AuditEntry, CredentialRecord};
+use crate::model::{AuditEntry, CredentialRecord};
 
 /// What [`settle`] changed: `(action, version)` pairs to audit.
 pub type Settled = Vec<(AuditAction, Option<u32>)>;

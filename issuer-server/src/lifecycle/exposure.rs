@@ -14,8 +14,8 @@ use credential_issuer_spec::{
 use super::expiry::settle;
 use super::revoke::{revoke_credential, revoke_version};
 use super::{Call, Context, Decoded, LifecycleError, RequestError, audited};
-use crate::minting::fingerprint_index;
-use crate::store::{CredentialRecord, ExposureRecord};
+use crate::crypto::minting::fingerprint_index;
+use crate::model::{CredentialRecord, ExposureRecord};
 
 /// Handles the exposure report in the JSON body.
 pub async fn report_exposure(

@@ -8,8 +8,9 @@ use credential_issuer_spec::{IssuedCredential, Timestamp};
 use sha2::{Digest, Sha256};
 
 use super::{Call, Context, LifecycleError, RequestError};
-use crate::sealing;
-use crate::store::{IdempotencyKey, StoredOutcome, StoredResponse, Transaction};
+use crate::crypto::sealing;
+use crate::model::{IdempotencyKey, StoredOutcome, StoredResponse};
+use crate::store::Transaction;
 
 /// How long a response is kept for replay: 24 hours (REQ-IDEM-8).
 pub(super) const REPLAY_WINDOW_SECONDS: u64 = 24 * 3600;

@@ -8,7 +8,7 @@ use credential_issuer_spec::{ApiScope, AuditAction, CredentialStatus, Outcome, T
 
 use super::expiry::settle;
 use super::{Call, Context, Decoded, LifecycleError, audited};
-use crate::minting::{macs_equal, secret_mac};
+use crate::crypto::minting::{macs_equal, secret_mac};
 
 /// Introspects the secret in the JSON body.
 pub async fn introspect(

@@ -7,9 +7,10 @@ use credential_issuer_spec::{
 };
 
 use super::{Context, LifecycleError};
-use crate::backends::{IssueRequest, Issued, Replacing, VendorKey};
-use crate::minting::{fingerprint_index, secret_mac};
-use crate::store::{CredentialRecord, VersionRecord};
+use crate::backends::{IssueRequest, Issued, Replacing};
+use crate::crypto::minting::{fingerprint_index, secret_mac};
+use crate::model::VendorKey;
+use crate::model::{CredentialRecord, VersionRecord};
 
 /// A fresh credential id: `cred_` and a UUIDv7, so ids sort by creation time.
 pub(super) fn new_credential_id() -> CredentialId {

@@ -44,9 +44,10 @@ pub use retirement::retire_due;
 pub use revoke::revoke;
 pub use rotate::rotate;
 
+use crate::crypto::keys::ServerKeys;
 use crate::issuer::IssuerProfile;
-use crate::keys::ServerKeys;
-use crate::store::{AuditEntry, Store, StoreError};
+use crate::model::AuditEntry;
+use crate::store::{Store, StoreError};
 
 /// A part of a request (its body, a header) as the HTTP layer decoded it into a spec type. A
 /// decoding error is the operation's to report, in the order REQ-AUTH-7 gives: after the
@@ -162,7 +163,7 @@ pub(crate) async fn save_settled(
     tx: &mut dyn crate::store::Transaction,
     call: &Call,
     issuer: &str,
-    record: &crate::store::CredentialRecord,
+    record: &crate::model::CredentialRecord,
     expected: u32,
     expirations: expiry::Settled,
 ) -> Result<(), LifecycleError> {

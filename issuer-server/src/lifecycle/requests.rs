@@ -22,9 +22,10 @@ use super::{
     audited,
 };
 use crate::backends::Issued;
+use crate::crypto::sealing;
+use crate::model::AccessRequestRecord;
 use crate::policy::AccessPolicy;
-use crate::sealing;
-use crate::store::{AccessRequestRecord, StoreError, Transaction};
+use crate::store::{StoreError, Transaction};
 
 fn policy(context: &Context) -> Result<&AccessPolicy, LifecycleError> {
     context
@@ -604,7 +605,7 @@ pub async fn expire_requests(context: &Context) -> Result<usize, LifecycleError>
         record.request.status = AccessRequestStatus::Expired;
         tx.save_access_request(&record, AccessRequestStatus::Pending)
             .await?;
-        let entry = crate::store::AuditEntry {
+        let entry = crate::model::AuditEntry {
             time: now,
             actor: "system".to_owned(),
             action: AuditAction::RequestExpire,

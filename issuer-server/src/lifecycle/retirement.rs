@@ -11,7 +11,8 @@ use credential_issuer_spec::{AuditAction, Outcome, Timestamp};
 
 use super::{Context, LifecycleError};
 use crate::backends::BackendError;
-use crate::store::{AuditEntry, StoreError};
+use crate::model::AuditEntry;
+use crate::store::StoreError;
 
 /// Retires at their vendors the keys of ended versions, for every issuer in `contexts` (one per
 /// issuer the server hosts). Returns how many keys were retired. A vendor that fails is tried

@@ -12,7 +12,7 @@ use credential_issuer_spec::{
 
 use super::expiry::settle;
 use super::{Call, Context, Decoded, LifecycleError, RequestError, audited, save_settled};
-use crate::store::CredentialRecord;
+use crate::model::CredentialRecord;
 
 /// Revokes credential `id`, or only the version the JSON body names.
 pub async fn revoke(

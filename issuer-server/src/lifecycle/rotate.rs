@@ -18,8 +18,9 @@ use super::{
     Call, Context, Decoded, LifecycleError, Narrowing, RequestError, ScopeRefusal, audited,
     save_settled,
 };
-use crate::backends::{Issued, Replacing, VendorKey};
-use crate::store::CredentialRecord;
+use crate::backends::{Issued, Replacing};
+use crate::model::CredentialRecord;
+use crate::model::VendorKey;
 
 /// The version an `If-Match` header names: `"3"` (an entity tag), also accepted bare or weak;
 /// `*` matches any current version.

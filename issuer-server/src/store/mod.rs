@@ -11,7 +11,7 @@
 //! against comes from the caller.
 
 pub mod postgres;
-mod records;
+mod query;
 mod settings;
 pub mod sql;
 pub mod sqlite;
@@ -21,14 +21,14 @@ use credential_issuer_spec::{
     AccessRequestId, AccessRequestStatus, AuditEvent, CredentialId, Timestamp,
 };
 
-pub use records::{
-    AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, StatusAt, StoredOutcome, StoredResponse, VersionRecord,
-};
+pub use query::{AuditQuery, CredentialFilter, StatusAt};
 
 pub use settings::{DatabaseUrl, DatabaseUrlError, StoreSettings, open};
 
-use crate::tokens::TokenRecord;
+use crate::model::{
+    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey,
+    StoredResponse, TokenRecord,
+};
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]

@@ -13,9 +13,9 @@ use credential_issuer_server::backends::native::NativeBackend;
 use credential_issuer_server::backends::{
     Backend, BackendError, Capabilities, IssueRequest, Issued, ListedKey, VendorKey,
 };
+use credential_issuer_server::crypto::keys::ServerKeys;
 use credential_issuer_server::gateway::HostedIssuer;
 use credential_issuer_server::issuer::{IssuerProfile, default_permission_schema};
-use credential_issuer_server::keys::ServerKeys;
 use credential_issuer_server::signing::{SigningAlgorithm, SigningKeys};
 use credential_issuer_server::store::sqlite::SqliteStore;
 use credential_issuer_server::tokens::mint_token;

@@ -102,6 +102,6 @@ async fn issued_secrets_appear_nowhere_after_they_are_shown() {
 fn debug_output_redacts_secrets() {
     let secret = credential_issuer_spec::Secret::new("cik_abcdefghijklmnop".into());
     assert!(!format!("{secret:?}").contains("abcdefghijklmnop"));
-    let key = credential_issuer_server::keys::Key::generate();
+    let key = credential_issuer_server::crypto::keys::Key::generate();
     assert_eq!(format!("{key:?}"), "Key(<redacted>)");
 }

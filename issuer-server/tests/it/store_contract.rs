@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_issuer_server::backends::VendorKey;
-use credential_issuer_server::keys::Key;
+use credential_issuer_server::crypto::keys::Key;
+use credential_issuer_server::model::{
+    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey,
+    StoredOutcome, StoredResponse, VendorKey, VersionRecord,
+};
 use credential_issuer_server::store::{
-    AccessRequestRecord, AuditEntry, AuditQuery, CredentialFilter, CredentialRecord,
-    ExposureRecord, IdempotencyKey, StatusAt, Store, StoreError, StoreSettings, StoredOutcome,
-    StoredResponse, VersionRecord,
+    AuditQuery, CredentialFilter, StatusAt, Store, StoreError, StoreSettings,
 };
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_spec::audit::verify_chain;

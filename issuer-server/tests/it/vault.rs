@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
+use credential_issuer_server::crypto::vault::Vault;
 use credential_issuer_server::store::StoreSettings;
-use credential_issuer_server::vault::Vault;
 
 use crate::harness::TestServer;
 

@@ -29,8 +29,9 @@ use super::query::{Members, QueryClient, SecretText};
 use super::settings::{IamSettings, SettingsError};
 use super::sigv4::{AdminKey, Signer};
 use crate::backends::{
-    Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
+    Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey,
 };
+use crate::model::VendorKey;
 
 /// The service name of Bedrock API keys.
 pub const SERVICE_NAME: &str = "bedrock.amazonaws.com";

@@ -37,8 +37,9 @@ use super::query::{Members, QueryClient, SecretText};
 use super::settings::{IamSettings, SettingsError};
 use super::sigv4::{AdminKey, Signer};
 use crate::backends::{
-    Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
+    Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey,
 };
+use crate::model::VendorKey;
 
 /// The IAM API version.
 pub(crate) const IAM_VERSION: &str = "2010-05-08";

@@ -22,9 +22,8 @@ use serde::Deserialize;
 use super::query::{QueryClient, SecretText};
 use super::settings::StsSettings;
 use super::sigv4::{AdminKey, Signer};
-use crate::backends::{
-    Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, VendorKey,
-};
+use crate::backends::{Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued};
+use crate::model::VendorKey;
 
 /// The STS API version.
 const STS_VERSION: &str = "2011-06-15";

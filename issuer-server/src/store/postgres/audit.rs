@@ -5,8 +5,9 @@ use credential_issuer_spec::{AuditEvent, GENESIS_HASH, Timestamp};
 use sqlx::postgres::PgConnection;
 
 use super::PostgresDialect;
+use crate::model::AuditEntry;
+use crate::store::StoreError;
 use crate::store::sql::{Dialect, Head, Statement, link, sequence, to_json};
-use crate::store::{AuditEntry, StoreError};
 
 pub(super) async fn append(
     conn: &mut PgConnection,

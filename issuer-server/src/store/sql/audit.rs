@@ -2,7 +2,8 @@
 
 use credential_issuer_spec::{AuditEvent, Timestamp};
 
-use crate::store::{AuditEntry, StoreError};
+use crate::model::AuditEntry;
+use crate::store::StoreError;
 
 /// The newest event of a log, as far as the next one needs it.
 pub(crate) struct Head {

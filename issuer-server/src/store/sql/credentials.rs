@@ -8,7 +8,8 @@ use super::rows::{
     credentials_from_joined, millis, number,
 };
 use super::statement::Statement;
-use crate::store::{CredentialFilter, CredentialRecord, StoreError};
+use crate::model::CredentialRecord;
+use crate::store::{CredentialFilter, StoreError};
 
 /// The credential joined with its versions, in one statement (so from one snapshot).
 const JOINED: &str =

@@ -10,7 +10,8 @@ use tokio::sync::OwnedMutexGuard;
 use super::rows::Record;
 use super::statement::Statement;
 use super::transaction::SqlTransaction;
-use crate::store::{AuditEntry, IdempotencyKey, StoreError};
+use crate::model::{AuditEntry, IdempotencyKey};
+use crate::store::StoreError;
 
 /// A connection of dialect `D`.
 pub(crate) type Connection<D> = <<D as Dialect>::Database as sqlx::Database>::Connection;

@@ -15,11 +15,12 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
 
-use crate::backends::VendorKey;
-use crate::store::{
-    AccessRequestRecord, CredentialRecord, StoreError, StoredOutcome, StoredResponse, VersionRecord,
+use crate::model::TokenRecord;
+use crate::model::VendorKey;
+use crate::model::{
+    AccessRequestRecord, CredentialRecord, StoredOutcome, StoredResponse, VersionRecord,
 };
-use crate::tokens::TokenRecord;
+use crate::store::StoreError;
 
 /// A row type both dialects can read.
 pub trait Record:

@@ -12,11 +12,9 @@ use super::dialect::Dialect;
 use super::error::query_error;
 use super::rows::{AccessRequestRow, DueRow, TokenRow, from_json, sequence};
 use super::statement::Statement;
-use crate::store::{
-    AccessRequestRecord, AuditQuery, CredentialFilter, CredentialRecord, Store, StoreError,
-    Transaction,
-};
-use crate::tokens::TokenRecord;
+use crate::model::TokenRecord;
+use crate::model::{AccessRequestRecord, CredentialRecord};
+use crate::store::{AuditQuery, CredentialFilter, Store, StoreError, Transaction};
 
 /// The store on a database of dialect `D`.
 #[derive(Debug)]

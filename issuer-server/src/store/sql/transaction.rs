@@ -9,10 +9,11 @@ use super::dialect::Dialect;
 use super::error::query_error;
 use super::rows::{AccessRequestRow, IdempotencyRow, credential_id, number};
 use super::statement::Statement;
-use crate::store::{
-    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey, StoreError,
-    StoredResponse, Transaction,
+use crate::model::{
+    AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey,
+    StoredResponse,
 };
+use crate::store::{StoreError, Transaction};
 
 /// A transaction of dialect `D`, with whatever turn the dialect makes writers take held until
 /// it ends.

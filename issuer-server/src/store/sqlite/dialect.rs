@@ -7,8 +7,9 @@ use sqlx::{Pool, Sqlite};
 use tokio::sync::OwnedMutexGuard;
 
 use super::SqliteDialect;
+use crate::model::{AuditEntry, IdempotencyKey};
+use crate::store::StoreError;
 use crate::store::sql::{Dialect, Record, SqlTransaction, Statement, query_error};
-use crate::store::{AuditEntry, IdempotencyKey, StoreError};
 
 #[async_trait]
 impl Dialect for SqliteDialect {

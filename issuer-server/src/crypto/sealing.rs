@@ -5,7 +5,7 @@
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 
-use crate::keys::Key;
+use super::keys::Key;
 
 /// The sealed bytes could not be opened: wrong key, or tampered with.
 #[derive(Debug, thiserror::Error)]

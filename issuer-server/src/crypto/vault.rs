@@ -9,7 +9,7 @@ use std::path::Path;
 
 use josekit::jwe::{Dir, JweHeader};
 
-use crate::keys::write_private;
+use super::keys::write_private;
 
 /// The key-encryption key file in the data directory.
 pub const KEK_FILE: &str = "vendor-kek";

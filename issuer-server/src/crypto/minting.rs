@@ -4,7 +4,7 @@
 use credential_issuer_spec::secret::{BASE62_ALPHABET, NATIVE_BODY_LEN};
 use credential_issuer_spec::{NativeSecretFormat, Secret};
 
-use crate::keys::Key;
+use super::keys::Key;
 
 /// A random base62 string of `len` characters, without modulo bias.
 pub fn random_base62(len: usize) -> String {
