@@ -28,7 +28,6 @@ pub mod issuer;
 pub mod lifecycle;
 pub mod model;
 pub mod openapi;
-pub mod policy;
 pub mod serve;
 pub mod signing;
 mod state;

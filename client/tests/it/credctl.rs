@@ -353,7 +353,8 @@ async fn every_flag_of_every_command_is_described() {
 async fn an_agent_requests_waits_and_collects_once_approved() {
     use credential_issuer_spec::ApiScope;
     let server = Server::start_configured(|config| {
-        config.access_requests = Some(credential_issuer_server::policy::AccessPolicy::default());
+        config.access_requests =
+            Some(credential_issuer_server::issuer::policy::AccessPolicy::default());
     })
     .await;
     let minted = credential_issuer_server::tokens::mint_token(

@@ -121,7 +121,7 @@ pub(crate) async fn start_with(fault: Option<Fault>, access_requests: bool) -> I
         public_url: Some(url.clone()),
         min_ttl_seconds: 1,
         access_requests: access_requests
-            .then(credential_issuer_server::policy::AccessPolicy::default),
+            .then(credential_issuer_server::issuer::policy::AccessPolicy::default),
         ..ServerConfig::default()
     };
     let (state, token) = AppState::open(&config).await.unwrap();

@@ -108,7 +108,7 @@ impl Cli {
 
 /// `openapi`: prints the OpenAPI description of a server with the default configuration.
 fn openapi() -> ExitCode {
-    match crate::issuer::default_profile() {
+    match crate::config::default_profile() {
         Ok(profile) => {
             let document = crate::openapi::document(&profile);
             println!(

@@ -11,7 +11,9 @@ pub use settings::{ConfigError, Settings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use credential_issuer_spec::{ExpiryPolicy, RotationMode, RotationPolicy};
+use credential_issuer_spec::{ExpiryPolicy, IssuerId, RotationMode, RotationPolicy};
+
+use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
 use serde::{Deserialize, Serialize};
 
 /// How log lines are written (to standard error).
@@ -55,7 +57,7 @@ pub struct ServerConfig {
     /// The algorithm of new signing keys.
     pub signing_alg: crate::signing::SigningAlgorithm,
     /// Agent access requests, when offered (by the native issuer).
-    pub access_requests: Option<crate::policy::AccessPolicy>,
+    pub access_requests: Option<crate::issuer::policy::AccessPolicy>,
     /// The other issuers this server hosts (the gateway), from `[[issuers]]` in the TOML file.
     pub issuers: Vec<crate::gateway::HostedIssuer>,
     /// The store: SQLite in `data_dir` unless a database URL names another.
@@ -96,4 +98,20 @@ impl ServerConfig {
             default_ttl_seconds: self.default_ttl_seconds,
         }
     }
+}
+
+/// The profile of a server started with no configuration at all (the one `schemas/openapi.json`
+/// describes).
+pub fn default_profile() -> Result<IssuerProfile, ProfileError> {
+    let config = ServerConfig::default();
+    let id = IssuerId::parse(&config.issuer_identifier())?;
+    let permissions = default_permission_schema(&id);
+    let expiry = config.expiry_policy();
+    IssuerProfile::new(
+        id,
+        permissions,
+        native_backend(&config.secret_prefix, &expiry)?,
+        config.rotation_policy(),
+        expiry,
+    )
 }

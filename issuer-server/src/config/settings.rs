@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LogFormat, ServerConfig};
 use crate::gateway::HostedIssuer;
-use crate::policy::AccessPolicy;
+use crate::issuer::policy::AccessPolicy;
 use crate::signing::SigningAlgorithm;
 use crate::store::postgres::PoolSettings;
 use crate::store::{DatabaseUrl, StoreSettings};

@@ -23,8 +23,8 @@ use super::{
 };
 use crate::backends::Issued;
 use crate::crypto::sealing;
+use crate::issuer::policy::AccessPolicy;
 use crate::model::AccessRequestRecord;
-use crate::policy::AccessPolicy;
 use crate::store::{StoreError, Transaction};
 
 fn policy(context: &Context) -> Result<&AccessPolicy, LifecycleError> {

@@ -106,7 +106,7 @@ async fn the_openapi_description_is_served_and_matches_the_committed_snapshot() 
     assert!(served["paths"]["/credential-issuer/credentials/{id}/rotate"]["post"].is_object());
 
     // The committed snapshot is the document of the default configuration.
-    let profile = credential_issuer_server::issuer::default_profile().unwrap();
+    let profile = credential_issuer_server::config::default_profile().unwrap();
     let generated = credential_issuer_server::openapi::document(&profile);
     let path = format!("{}/../schemas/openapi.json", env!("CARGO_MANIFEST_DIR"));
     let committed: serde_json::Value =

@@ -1,6 +1,6 @@
 //! Agent access requests end to end (spec §12, issue 7's "done when").
 
-use credential_issuer_server::policy::AccessPolicy;
+use credential_issuer_server::issuer::policy::AccessPolicy;
 use credential_issuer_spec::ApiScope;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -329,7 +329,7 @@ async fn refusals_change_nothing() {
 #[tokio::test]
 async fn policy_can_approve_a_requester_automatically() {
     // REQ-AR-21, REQ-AR-22
-    use credential_issuer_server::policy::AutoApproval;
+    use credential_issuer_server::issuer::policy::AutoApproval;
     let server = TestServer::start_with(|config| {
         config.access_requests = Some(AccessPolicy {
             auto_approve: vec![AutoApproval {

@@ -13,6 +13,8 @@ use crate::backends::native::NativeBackend;
 use crate::backends::{Backend, Capabilities, ExpirySupport};
 use url::Url;
 
+pub mod policy;
+
 /// The path, below the issuer identifier, where the operations live.
 pub const ENDPOINT_PATH: &str = "/credential-issuer";
 
@@ -41,7 +43,7 @@ pub struct IssuerProfile {
     /// credentials never expire.
     pub expiry: Option<ExpiryPolicy>,
     /// The access request policy, when access requests are offered.
-    pub access: Option<crate::policy::AccessPolicy>,
+    pub access: Option<policy::AccessPolicy>,
 }
 
 /// Why an issuer profile cannot be built.
@@ -258,22 +260,6 @@ pub fn native_backend(
         expiry.min_ttl_seconds,
         expiry.max_ttl_seconds,
     )))
-}
-
-/// The profile of a server started with no configuration at all (the one `schemas/openapi.json`
-/// describes).
-pub fn default_profile() -> Result<IssuerProfile, ProfileError> {
-    let config = crate::config::ServerConfig::default();
-    let id = IssuerId::parse(&config.issuer_identifier())?;
-    let permissions = default_permission_schema(&id);
-    let expiry = config.expiry_policy();
-    IssuerProfile::new(
-        id,
-        permissions,
-        native_backend(&config.secret_prefix, &expiry)?,
-        config.rotation_policy(),
-        expiry,
-    )
 }
 
 /// The permission schema the server uses when none is configured: a small example API with
