@@ -47,7 +47,7 @@ impl Backend for AcmeKeys {
             ..Issued::secret(Secret::new(secret))
         })
     }
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, now: Timestamp) -> Result<(), BackendError> {
         let mut active = self
             .active
             .lock()

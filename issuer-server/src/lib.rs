@@ -20,6 +20,7 @@
 
 pub mod backends;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod gateway;
@@ -35,6 +36,7 @@ pub mod serve;
 pub mod signing;
 mod state;
 pub mod store;
+pub mod sweep;
 pub mod tokens;
 pub mod vault;
 

@@ -78,7 +78,7 @@ pub async fn create_request(
                 policy.max_ttl_seconds
             )));
         }
-        let now = Timestamp::now();
+        let now = context.clock.now();
         let id: AccessRequestId = match format!("req_{}", uuid::Uuid::now_v7().simple()).parse() {
             Ok(id) => id,
             Err(_) => unreachable!("req_ and 32 hex digits is a valid id"),
@@ -135,6 +135,7 @@ async fn save_request(
     let mut tx = context.store.begin().await?;
     tx.insert_access_request(record).await?;
     let entry = call.audit(
+        context.clock.now(),
         AuditAction::RequestCreate,
         None,
         None,
@@ -235,7 +236,7 @@ async fn record_approval(
         note,
         automatic,
     } = approval;
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let request = &record.request;
     let (credential, issued) = build(context, &create, id, minted, Some(ttl_seconds), now);
     tx.insert_credential(&credential).await?;
@@ -246,6 +247,7 @@ async fn record_approval(
     };
     let issuer = context.issuer.id.as_str();
     let mut approval = call.audit(
+        context.clock.now(),
         AuditAction::RequestApprove,
         Some(issued.credential.id.clone()),
         Some(1),
@@ -264,6 +266,7 @@ async fn record_approval(
     approval.actor = actor.clone();
     tx.append_audit(issuer, approval).await?;
     let mut created = call.audit(
+        context.clock.now(),
         AuditAction::CredentialCreate,
         Some(issued.credential.id.clone()),
         Some(1),
@@ -301,7 +304,7 @@ async fn load(
         .access_request(context.issuer.id.as_str(), raw_id)
         .await?
         .ok_or_else(|| LifecycleError::AccessRequestNotFound(raw_id.to_owned()))?;
-    settle(&mut record.request, Timestamp::now());
+    settle(&mut record.request, context.clock.now());
     Ok(record)
 }
 
@@ -419,11 +422,12 @@ pub async fn deny(
         let (mut tx, mut record) = pending(context, raw_id).await?;
         let request = &mut record.request;
         request.status = AccessRequestStatus::Denied;
-        request.decided_at = Some(Timestamp::now());
+        request.decided_at = Some(context.clock.now());
         request.decided_by = Some(call.caller.actor());
         request.decision_reason = decision.reason.clone();
         save_decision(&mut *tx, &record).await?;
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::RequestDeny,
             None,
             None,
@@ -487,6 +491,7 @@ pub async fn collect(
                 other => other.into(),
             })?;
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::RequestCollect,
             Some(credential_id),
             Some(1),
@@ -525,7 +530,7 @@ pub async fn get_request(
         });
     }
     let mut request = record.request;
-    settle(&mut request, Timestamp::now());
+    settle(&mut request, context.clock.now());
     Ok(request)
 }
 
@@ -597,7 +602,7 @@ pub async fn expire_requests(context: &Context) -> Result<usize, LifecycleError>
         return Ok(0);
     }
     let issuer = context.issuer.id.as_str();
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let mut expired = 0;
     for (due_issuer, id) in context.store.due_request_expiries(now, 100).await? {
         if due_issuer != issuer {

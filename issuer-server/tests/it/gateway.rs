@@ -269,7 +269,7 @@ impl Backend for KeyStore {
             ..Issued::secret(secret)
         })
     }
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         let keys = self.active.lock().unwrap();
         let minted_at = self.minted_at.lock().unwrap();
         Ok(keys
@@ -283,7 +283,7 @@ impl Backend for KeyStore {
             })
             .collect())
     }
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, now: Timestamp) -> Result<(), BackendError> {
         if self.fail_retire.load(Ordering::SeqCst) {
             return Err(BackendError::Unavailable("HTTP 503 from the vendor".into()));
         }
