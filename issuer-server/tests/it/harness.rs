@@ -1,14 +1,23 @@
 //! Starts a server on 127.0.0.1 with a fresh data directory and drives it over HTTP. The store
 //! is SQLite in the data directory, or a fresh PostgreSQL database when
 //! `CREDENTIAL_ISSUER_TEST_STORE=postgres` (see [`crate::postgres`]).
+//!
+//! Each server reads the time from a [`ManualClock`] that stands still: a test moves it with
+//! [`TestServer::advance`] and runs the time-driven work with [`TestServer::sweep`], so that no
+//! test waits for time to pass. (The background sweep runs too, as in production; it finds
+//! nothing to do until the clock moves, and records each transition once with the test's.)
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use credential_issuer_server::clock::ManualClock;
 use credential_issuer_server::config::ServerConfig;
+use credential_issuer_server::sweep::{SweepReport, sweep_once};
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_server::{AppState, serve};
-use credential_issuer_spec::{ApiScope, Grant};
+use credential_issuer_spec::{ApiScope, Grant, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -26,6 +35,10 @@ pub(crate) struct TestServer {
     /// Every issuer served: `state` first, then each hosted issuer of the configuration.
     pub(crate) states: Vec<AppState>,
     pub(crate) dir: tempfile::TempDir,
+    /// The clock every issuer of this server (and every replica of it) reads.
+    pub(crate) clock: Arc<ManualClock>,
+    /// The configuration it was started with.
+    config: ServerConfig,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
     /// The PostgreSQL database, when the server runs on one (dropped after the server).
@@ -128,6 +141,34 @@ impl TestServer {
 
     /// Starts a server whose configuration `tune` may change (`addr` and `data_dir` are set).
     pub(crate) async fn start_with(tune: impl FnOnce(&mut ServerConfig)) -> Self {
+        let clock = Arc::new(ManualClock::starting_at(Timestamp::now()));
+        Self::start_on(clock, tune).await
+    }
+
+    /// Another replica of this server: the same database, a data directory of its own given
+    /// this one's key files (every replica needs the same keys), the same clock, and this
+    /// server's admin token. Keep this server alive as long as the replica: it owns the
+    /// database.
+    pub(crate) async fn replica(&self) -> Self {
+        let config = self.config.clone();
+        let mut replica = Self::start_on(self.clock.clone(), |tuned| {
+            *tuned = ServerConfig {
+                addr: tuned.addr,
+                data_dir: tuned.data_dir.clone(),
+                ..config
+            };
+            std::fs::create_dir_all(&tuned.data_dir).unwrap();
+            for file in ["server.key", "signing-keys.json"] {
+                std::fs::copy(self.data_dir().join(file), tuned.data_dir.join(file)).unwrap();
+            }
+        })
+        .await;
+        replica.admin = self.admin.clone();
+        replica
+    }
+
+    /// Starts a server reading `clock`, with the configuration `tune` may change.
+    async fn start_on(clock: Arc<ManualClock>, tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = ServerConfig {
@@ -146,12 +187,12 @@ impl TestServer {
             None
         };
         tune(&mut config);
-        let (states, bootstrap) = AppState::open_gateway(&config).await.unwrap();
+        let (states, bootstrap) = AppState::open_gateway_with_clock(&config, clock.clone())
+            .await
+            .unwrap();
         let state = states[0].clone();
-        let admin = bootstrap
-            .expect("a first start mints a bootstrap token")
-            .expose()
-            .to_owned();
+        // A replica joins a database that has its bootstrap token already.
+        let admin = bootstrap.map(|t| t.expose().to_owned()).unwrap_or_default();
         let task = tokio::spawn({
             let states = states.clone();
             async move {
@@ -166,10 +207,26 @@ impl TestServer {
             state,
             states,
             dir,
+            clock,
+            config,
             client: reqwest::Client::new(),
             task,
             database,
         }
+    }
+
+    /// Moves this server's clock (and its replicas') forward by `by`.
+    pub(crate) fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs one pass of the time-driven work over every issuer served, as the background
+    /// sweep does, and asserts that no step failed.
+    pub(crate) async fn sweep(&self) -> SweepReport {
+        let contexts: Vec<_> = self.states.iter().map(|s| s.context().clone()).collect();
+        let report = sweep_once(&contexts).await;
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        report
     }
 
     /// The database URL to give a server process or subcommand working on this server's
