@@ -145,16 +145,18 @@ impl TestServer {
         Self::start_on(clock, tune).await
     }
 
-    /// Another replica of this server: the same database, a data directory of its own given
-    /// this one's key files (every replica needs the same keys), the same clock, and this
-    /// server's admin token. Keep this server alive as long as the replica: it owns the
-    /// database.
+    /// Another replica of this server: the same issuer identifier (a load balancer's, in
+    /// production) and database, a data directory of its own given this one's key files (every
+    /// replica needs the same keys), the same clock, and this server's admin token. Its
+    /// `endpoint` is its own address. Keep this server alive as long as the replica: it owns
+    /// the database.
     pub(crate) async fn replica(&self) -> Self {
         let config = self.config.clone();
         let mut replica = Self::start_on(self.clock.clone(), |tuned| {
             *tuned = ServerConfig {
                 addr: tuned.addr,
                 data_dir: tuned.data_dir.clone(),
+                public_url: Some(config.issuer_identifier()),
                 ..config
             };
             std::fs::create_dir_all(&tuned.data_dir).unwrap();
@@ -164,6 +166,7 @@ impl TestServer {
         })
         .await;
         replica.admin = self.admin.clone();
+        replica.endpoint = format!("http://{}/credential-issuer", replica.config.addr);
         replica
     }
 

@@ -449,6 +449,7 @@ async fn undecided_requests_expire_and_never_yield_a_credential() {
         )
         .await;
     collect.assert_problem(409, "request-not-pending");
+    server.sweep().await;
     let expiries = server
         .audit()
         .await
