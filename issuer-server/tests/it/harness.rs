@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_issuer_server::clock::ManualClock;
+use credential_issuer_server::clock::{Clock, ManualClock, SystemClock};
 use credential_issuer_server::config::ServerConfig;
 use credential_issuer_server::sweep::{SweepReport, sweep_once};
 use credential_issuer_server::tokens::mint_token;
@@ -22,6 +22,30 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::postgres::TestDatabase;
+
+/// The clock a test server reads.
+#[derive(Debug, Clone)]
+pub(crate) enum TestClock {
+    /// Stands still until the test moves it: every test that is not a black box.
+    Manual(Arc<ManualClock>),
+    /// The machine's, for a client that waits real time because it cannot move the server's
+    /// clock (the conformance suite, which checks any issuer from outside).
+    System,
+}
+
+impl TestClock {
+    /// A manual clock reading the current instant.
+    pub(crate) fn manual() -> Self {
+        Self::Manual(Arc::new(ManualClock::starting_at(Timestamp::now())))
+    }
+
+    fn server_clock(&self) -> Arc<dyn Clock> {
+        match self {
+            Self::Manual(clock) => clock.clone(),
+            Self::System => Arc::new(SystemClock),
+        }
+    }
+}
 
 /// A running server and the tokens to talk to it.
 pub(crate) struct TestServer {
@@ -36,7 +60,7 @@ pub(crate) struct TestServer {
     pub(crate) states: Vec<AppState>,
     pub(crate) dir: tempfile::TempDir,
     /// The clock every issuer of this server (and every replica of it) reads.
-    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) clock: TestClock,
     /// The configuration it was started with.
     config: ServerConfig,
     client: reqwest::Client,
@@ -114,9 +138,10 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a server hosting one more issuer at `/path`: `backend` with `settings` (TOML)
-    /// and each admin credential read from a file.
+    /// Starts a server reading `clock` and hosting one more issuer at `/path`: `backend` with
+    /// `settings` (TOML) and each admin credential read from a file.
     pub(crate) async fn hosting(
+        clock: TestClock,
         path: &str,
         backend: &str,
         settings: &str,
@@ -136,13 +161,12 @@ impl TestServer {
                 })
                 .collect(),
         };
-        Self::start_with(|config| config.issuers = vec![hosted]).await
+        Self::start_on(clock, |config| config.issuers = vec![hosted]).await
     }
 
     /// Starts a server whose configuration `tune` may change (`addr` and `data_dir` are set).
     pub(crate) async fn start_with(tune: impl FnOnce(&mut ServerConfig)) -> Self {
-        let clock = Arc::new(ManualClock::starting_at(Timestamp::now()));
-        Self::start_on(clock, tune).await
+        Self::start_on(TestClock::manual(), tune).await
     }
 
     /// Another replica of this server: the same issuer identifier (a load balancer's, in
@@ -171,7 +195,7 @@ impl TestServer {
     }
 
     /// Starts a server reading `clock`, with the configuration `tune` may change.
-    async fn start_on(clock: Arc<ManualClock>, tune: impl FnOnce(&mut ServerConfig)) -> Self {
+    async fn start_on(clock: TestClock, tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = ServerConfig {
@@ -190,7 +214,7 @@ impl TestServer {
             None
         };
         tune(&mut config);
-        let (states, bootstrap) = AppState::open_gateway_with_clock(&config, clock.clone())
+        let (states, bootstrap) = AppState::open_gateway_with_clock(&config, clock.server_clock())
             .await
             .unwrap();
         let state = states[0].clone();
@@ -220,7 +244,10 @@ impl TestServer {
 
     /// Moves this server's clock (and its replicas') forward by `by`.
     pub(crate) fn advance(&self, by: Duration) {
-        self.clock.advance(by);
+        match &self.clock {
+            TestClock::Manual(clock) => clock.advance(by),
+            TestClock::System => panic!("this server reads the system clock"),
+        }
     }
 
     /// Runs one pass of the time-driven work over every issuer served, as the background

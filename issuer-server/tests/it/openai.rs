@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_schema};
+use crate::harness::{TestClock, TestServer, assert_schema};
 use crate::vendor_rig::{Prism, openai_spec, serve_fake};
 
 /// The admin key the fake accepts.
@@ -320,6 +320,11 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) async fn start(test: &str, key_kind: &str) -> Option<Self> {
+        Self::start_on(TestClock::manual(), test, key_kind).await
+    }
+
+    /// Like [`start`](Self::start), the server reading `clock`.
+    pub(crate) async fn start_on(clock: TestClock, test: &str, key_kind: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let spec = openai_spec();
         let (fake, addr) = start_fake().await;
@@ -330,8 +335,8 @@ impl Rig {
             "base_url = \"{}\"\nproject_id = \"{PROJECT}\"\nkey_kind = \"{key_kind}\"\n",
             prism.url
         );
-        let server =
-            TestServer::hosting("openai", "openai", &settings, &[("admin_key", key_file)]).await;
+        let credentials = [("admin_key", key_file)];
+        let server = TestServer::hosting(clock, "openai", "openai", &settings, &credentials).await;
         Some(Self {
             fake,
             prism,
