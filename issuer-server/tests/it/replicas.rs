@@ -80,6 +80,7 @@ impl Replica {
             {
                 return replica;
             }
+            // Waits for the server process to listen and answer on its socket.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("replica {} did not become ready", replica.base);
