@@ -14,7 +14,7 @@ use credential_issuer_server::backends::*;
 use credential_issuer_server::{AppState, crypto::keys::ServerKeys, issuer::*, signing::*};
 use credential_issuer_server::{store::sqlite::SqliteStore, tokens::mint_token};
 use credential_issuer_spec::{ApiScope, ExpiryPolicy, IssuerId, NativeSecretFormat, RotationMode};
-use credential_issuer_spec::{RotationPolicy, Secret};
+use credential_issuer_spec::{RotationPolicy, Secret, Timestamp};
 
 /// Acme's own key store: key id -> whether Acme's API still accepts the key.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ impl Backend for AcmeKeys {
             ..Issued::secret(Secret::new(secret))
         })
     }
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         let mut active = self
             .active
             .lock()

@@ -20,6 +20,7 @@
 
 pub mod backends;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod gateway;
@@ -32,6 +33,7 @@ pub mod serve;
 pub mod signing;
 mod state;
 pub mod store;
+pub mod sweep;
 pub mod tokens;
 
 pub use http::{app, gateway_app};

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::lifecycle::expiry;
 use crate::state::AppState;
 
 /// How often due expirations are made durable and audited.
@@ -25,7 +24,7 @@ pub async fn run_gateway(listener: TcpListener, states: Vec<AppState>) -> std::i
         let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             ticker.tick().await;
-            sweep(&contexts).await;
+            crate::sweep::sweep_once(&contexts).await;
         }
     }));
     axum::serve(listener, crate::gateway_app(states))
@@ -40,36 +39,6 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
-    }
-}
-
-/// One pass of the background work. Each step logs its failure and is tried again at the next
-/// pass.
-async fn sweep(contexts: &[crate::lifecycle::Context]) {
-    let Some(first) = contexts.first() else {
-        return;
-    };
-    if let Err(error) = crate::lifecycle::purge_expired_responses(first).await {
-        tracing::warn!(%error, "could not purge expired idempotent responses; retrying");
-    }
-    for context in contexts {
-        if let Err(error) = crate::lifecycle::expire_requests(context).await {
-            tracing::warn!(%error, "could not expire access requests; retrying");
-        }
-        match expiry::sweep(context).await {
-            Ok(0) => {}
-            Ok(changed) => tracing::info!(
-                changed,
-                issuer = %context.issuer.id.as_str(),
-                "expired versions and credentials recorded"
-            ),
-            Err(error) => tracing::warn!(%error, "expiry sweep failed; retrying"),
-        }
-    }
-    match crate::lifecycle::retire_due(contexts).await {
-        Ok(0) => {}
-        Ok(retired) => tracing::info!(retired, "vendor keys of ended versions retired"),
-        Err(error) => tracing::warn!(%error, "vendor retirement sweep failed; retrying"),
     }
 }
 

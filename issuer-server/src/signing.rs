@@ -233,10 +233,9 @@ impl SigningKeys {
             .ok_or_else(|| SigningError::Jose("no current signing key".to_owned()))
     }
 
-    /// The public JWK Set: the current, next and still-published retired keys, each with
-    /// `kid`, `use` and `alg`, never a private member.
-    pub fn jwks(&self) -> Value {
-        let now = credential_issuer_spec::Timestamp::now();
+    /// The public JWK Set at `now`: the current, next and still-published retired keys, each
+    /// with `kid`, `use` and `alg`, never a private member.
+    pub fn jwks(&self, now: credential_issuer_spec::Timestamp) -> Value {
         let keys: Vec<Value> = self
             .keys
             .iter()
@@ -279,6 +278,7 @@ fn kid(key: &StoredKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use credential_issuer_spec::Timestamp;
 
     fn verify(jwks: &Value, jws: &str) -> bool {
         let kid = jws
@@ -310,8 +310,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let keys = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::Es256).unwrap();
         let jws = keys.sign(br#"{"a":1}"#, "t").unwrap();
-        assert!(verify(&keys.jwks(), &jws));
-        let key = &keys.jwks()["keys"][0];
+        assert!(verify(&keys.jwks(Timestamp::now()), &jws));
+        let key = &keys.jwks(Timestamp::now())["keys"][0];
         assert_eq!(key["alg"], "ES256");
         assert_eq!(key["kty"], "EC");
         assert!(key.get("d").is_none());
@@ -323,13 +323,13 @@ mod tests {
         let keys = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         let again = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         assert_eq!(
-            keys.jwks(),
-            again.jwks(),
+            keys.jwks(Timestamp::now()),
+            again.jwks(Timestamp::now()),
             "the keys are kept across restarts"
         );
         let jws = keys.sign(br#"{"a":1}"#, "test+jws").unwrap();
-        assert!(verify(&keys.jwks(), &jws));
-        for key in keys.jwks()["keys"].as_array().unwrap() {
+        assert!(verify(&keys.jwks(Timestamp::now()), &jws));
+        for key in keys.jwks(Timestamp::now())["keys"].as_array().unwrap() {
             assert!(key.get("d").is_none());
             assert!(key.get("kid").is_some() && key["use"] == "sig" && key["alg"] == "EdDSA");
         }
@@ -349,7 +349,7 @@ mod tests {
             .find(|k| k.state == KeyState::Next)
             .unwrap());
         assert!(
-            before.jwks()["keys"]
+            before.jwks(Timestamp::now())["keys"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -364,18 +364,24 @@ mod tests {
         );
         let after = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
         let new_signature = after.sign(b"{}", "t").unwrap();
-        assert!(verify(&after.jwks(), &new_signature));
+        assert!(verify(&after.jwks(Timestamp::now()), &new_signature));
         assert!(
-            verify(&after.jwks(), &old_signature),
+            verify(&after.jwks(Timestamp::now()), &old_signature),
             "the retired key still verifies what it signed"
         );
-        assert_eq!(after.jwks()["keys"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            after.jwks(Timestamp::now())["keys"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
 
         // A key retired with no time to keep leaves the JWK Set at once; the earlier one stays.
         SigningKeys::rotate(dir.path(), 0, SigningAlgorithm::EdDsa).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
         let later = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
-        assert!(!verify(&later.jwks(), &new_signature));
-        assert!(verify(&later.jwks(), &old_signature));
+        assert!(!verify(&later.jwks(Timestamp::now()), &new_signature));
+        assert!(verify(&later.jwks(Timestamp::now()), &old_signature));
     }
 }

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use credential_issuer_spec::{ApiScope, IssuerId, Secret};
 use sha2::{Digest, Sha256};
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
 use crate::crypto::keys::{ServerKeys, write_private};
 use crate::crypto::vault::Vault;
@@ -15,7 +16,7 @@ use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, nati
 use crate::lifecycle::Context;
 use crate::signing::{SigningError, SigningKeys};
 use crate::store::{Store, StoreError};
-use crate::tokens::mint_token;
+use crate::tokens::mint_token_at;
 use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
 
 /// The file the bootstrap token is written to on first start.
@@ -92,12 +93,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state from its parts, signing the manifest (REQ-DISC-15).
+    /// Builds the state from its parts, signing the manifest (REQ-DISC-15), on the system
+    /// clock.
     pub fn new(
         store: Arc<dyn Store>,
         keys: ServerKeys,
         signing: SigningKeys,
         issuer: IssuerProfile,
+    ) -> Result<Self, SigningError> {
+        Self::with_clock(store, keys, signing, issuer, Arc::new(SystemClock))
+    }
+
+    /// Like [`new`](Self::new), reading the time from `clock`.
+    pub fn with_clock(
+        store: Arc<dyn Store>,
+        keys: ServerKeys,
+        signing: SigningKeys,
+        issuer: IssuerProfile,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, SigningError> {
         let mut manifest = issuer.manifest();
         let mut payload =
@@ -108,7 +121,7 @@ impl AppState {
         let signed = signing.sign(payload.to_string().as_bytes(), SIGNED_MANIFEST_TYPE)?;
         manifest.signed_manifest = Some(signed.clone());
         let manifest = Document::of(&manifest);
-        let jwks = Document::of(&signing.jwks());
+        let jwks = Document::of(&signing.jwks(clock.now()));
         let permission_schema = Document::of(&issuer.permissions);
         let openapi = Document::of(&crate::openapi::document(&issuer));
         Ok(Self {
@@ -119,6 +132,7 @@ impl AppState {
                 signing: Arc::new(signing),
                 rotations: Arc::default(),
                 minting: Arc::default(),
+                clock,
             },
             manifest: Arc::new(manifest),
             signed_manifest: Arc::new(signed),
@@ -132,10 +146,22 @@ impl AppState {
     /// token with every scope) and builds the state of the native issuer alone. Returns the
     /// bootstrap token when it was created now, so that the caller can show it once.
     pub async fn open(config: &ServerConfig) -> Result<(Self, Option<Secret>), StartupError> {
-        let (mut states, bootstrap) = Self::open_gateway(&ServerConfig {
-            issuers: Vec::new(),
-            ..config.clone()
-        })
+        Self::open_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`open`](Self::open), reading the time from `clock` (a test's
+    /// [`ManualClock`](crate::clock::ManualClock), say).
+    pub async fn open_with_clock(
+        config: &ServerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, Option<Secret>), StartupError> {
+        let (mut states, bootstrap) = Self::open_gateway_with_clock(
+            &ServerConfig {
+                issuers: Vec::new(),
+                ..config.clone()
+            },
+            clock,
+        )
         .await?;
         Ok((states.remove(0), bootstrap))
     }
@@ -144,6 +170,14 @@ impl AppState {
     /// first, then each `[[issuers]]` entry, sharing the store, the keys and the signing keys.
     pub async fn open_gateway(
         config: &ServerConfig,
+    ) -> Result<(Vec<Self>, Option<Secret>), StartupError> {
+        Self::open_gateway_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`open_gateway`](Self::open_gateway), every issuer reading the time from `clock`.
+    pub async fn open_gateway_with_clock(
+        config: &ServerConfig,
+        clock: Arc<dyn Clock>,
     ) -> Result<(Vec<Self>, Option<Secret>), StartupError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let (keys, first_start) = ServerKeys::load_or_create(&config.data_dir)?;
@@ -175,7 +209,13 @@ impl AppState {
             ..profile
         };
         let bootstrap = if first_start {
-            let minted = mint_token(&keys.token_mac, "bootstrap", ApiScope::ALL.into(), None);
+            let minted = mint_token_at(
+                &keys.token_mac,
+                "bootstrap",
+                ApiScope::ALL.into(),
+                None,
+                clock.now(),
+            );
             store.insert_token(&minted.record).await?;
             let path = config.data_dir.join(BOOTSTRAP_TOKEN_FILE);
             write_private(&path, format!("{}\n", minted.token.expose()).as_bytes())?;
@@ -184,11 +224,12 @@ impl AppState {
             None
         };
         let signing = SigningKeys::load_or_create(&config.data_dir, config.signing_alg)?;
-        let mut states = vec![Self::new(
+        let mut states = vec![Self::with_clock(
             store.clone(),
             keys.clone(),
             signing.clone(),
             profile,
+            clock.clone(),
         )?];
         if !config.issuers.is_empty() {
             let vault = Vault::load_or_create(&config.data_dir)?;
@@ -208,11 +249,12 @@ impl AppState {
                     config.rotation_policy(),
                     config.expiry_policy(),
                 )?;
-                states.push(Self::new(
+                states.push(Self::with_clock(
                     store.clone(),
                     keys.clone(),
                     signing.clone(),
                     profile,
+                    clock.clone(),
                 )?);
             }
         }
@@ -222,5 +264,16 @@ impl AppState {
     /// The lifecycle context.
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// Runs one pass of the time-driven work for this issuer (what the server's background
+    /// sweep does every [`SWEEP_INTERVAL`](crate::serve::SWEEP_INTERVAL)) and says what it did.
+    pub async fn sweep_once(&self) -> crate::sweep::SweepReport {
+        crate::sweep::sweep_once(std::slice::from_ref(&self.context)).await
+    }
+
+    /// The clock this issuer reads the time from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.context.clock
     }
 }

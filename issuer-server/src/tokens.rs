@@ -29,12 +29,25 @@ pub fn token_format() -> NativeSecretFormat {
     }
 }
 
-/// Mints a token with `scopes` and an optional `authority` ceiling.
+/// Mints a token with `scopes` and an optional `authority` ceiling, made now by the system
+/// clock (for the offline `mint-token` command and tests; a running server uses
+/// [`mint_token_at`] with its own clock).
 pub fn mint_token(
     key: &Key,
     label: &str,
     scopes: BTreeSet<ApiScope>,
     authority: Option<Vec<Grant>>,
+) -> MintedToken {
+    mint_token_at(key, label, scopes, authority, Timestamp::now())
+}
+
+/// Mints a token with `scopes` and an optional `authority` ceiling, made at `created_at`.
+pub fn mint_token_at(
+    key: &Key,
+    label: &str,
+    scopes: BTreeSet<ApiScope>,
+    authority: Option<Vec<Grant>>,
+    created_at: Timestamp,
 ) -> MintedToken {
     let token = mint(&token_format());
     let record = TokenRecord {
@@ -43,7 +56,7 @@ pub fn mint_token(
         label: label.to_owned(),
         scopes,
         authority,
-        created_at: Timestamp::now(),
+        created_at,
     };
     MintedToken { record, token }
 }

@@ -205,7 +205,7 @@ impl Backend for AnthropicBackend {
         )))
     }
 
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         let id = self.http.segment("api key id", &key.id)?;
         let path = format!("/v1/organizations/api_keys/{id}");
         let current: Result<ApiKey, _> = self
@@ -229,7 +229,7 @@ impl Backend for AnthropicBackend {
         Ok(())
     }
 
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         let mut keys = Vec::new();
         let mut after: Option<String> = None;
         // Bounded: 100 pages of 100 keys.
@@ -251,7 +251,6 @@ impl Backend for AnthropicBackend {
                     None,
                 )
                 .await?;
-            let now = Timestamp::now();
             keys.extend(page.data.into_iter().map(|key| ListedKey {
                 active: key.status == "active" && key.expires_at.is_none_or(|at| at > now),
                 key: VendorKey::new(key.id),

@@ -327,14 +327,14 @@ impl Backend for GitHubBackend {
         })
     }
 
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, now: Timestamp) -> Result<(), BackendError> {
         let expires = key
             .attribute("expires_at")
             .and_then(|s| s.parse::<i64>().ok());
         let reason = "GitHub revokes an installation token only with the token itself, which \
                       this issuer does not keep; it stops working when its hour ends";
         match expires.and_then(|s| Timestamp::from_unix_millis(s.saturating_mul(1000))) {
-            Some(expires) if Timestamp::now() >= expires => Ok(()),
+            Some(expires) if now >= expires => Ok(()),
             Some(until) => Err(BackendError::NotYet {
                 until,
                 reason: reason.into(),

@@ -214,10 +214,13 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     async fn issue(&self, request: IssueRequest<'_>) -> Result<Issued, BackendError>;
 
     /// Makes `key` stop working at the vendor. Idempotent: a key already gone is success.
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError>;
+    /// `now` is the server's clock, for keys that end by themselves at an instant.
+    async fn retire(&self, key: &VendorKey, now: Timestamp) -> Result<(), BackendError>;
 
-    /// The keys the vendor holds for this issuer, where the vendor can list them.
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    /// The keys the vendor holds for this issuer, where the vendor can list them; a key whose
+    /// vendor expiry is at or before `now` (the server's clock) is listed inactive.
+    async fn list(&self, now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
+        let _ = now;
         Err(BackendError::Unsupported(
             "the vendor cannot list keys".to_owned(),
         ))

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use credential_issuer_spec::{
     ChecksumScheme, CredentialType, NativeSecretFormat, Operation, RotationMode,
-    SecretFormatDescriptor,
+    SecretFormatDescriptor, Timestamp,
 };
 
 use super::{Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, VendorKey};
@@ -81,7 +81,7 @@ impl Backend for NativeBackend {
         Ok(Issued::secret(mint(&self.format)))
     }
 
-    async fn retire(&self, _key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, _key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         Ok(())
     }
 }

@@ -315,7 +315,7 @@ impl Backend for OpenAiBackend {
         }
     }
 
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         let id = self.http.segment("key id", &key.id)?;
         match self.kind {
             KeyKind::ProjectKey => match key.attribute("service_account_id") {
@@ -336,7 +336,7 @@ impl Backend for OpenAiBackend {
         }
     }
 
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         match self.kind {
             KeyKind::ProjectKey => {
                 let path = format!("{}/api_keys", self.project_path());
@@ -355,7 +355,6 @@ impl Backend for OpenAiBackend {
             KeyKind::AdminKey => {
                 let keys: Vec<AdminApiKey> =
                     self.list_all("/v1/organization/admin_api_keys").await?;
-                let now = Timestamp::now();
                 Ok(keys
                     .into_iter()
                     // The key this issuer authenticates with is not one of its credentials.

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use credential_issuer_spec::{
-    AuditAction, Credential, CredentialName, CredentialStatus, Grant, Metadata, Outcome, Timestamp,
-    Version, VersionStatus,
+    AuditAction, Credential, CredentialName, CredentialStatus, Grant, Metadata, Outcome, Version,
+    VersionStatus,
 };
 
 use super::minted::new_credential_id;
@@ -23,7 +23,7 @@ use crate::store::CredentialFilter;
 /// is between its vendor call and its commit can still adopt that key.
 pub(super) async fn adopt_listed(context: &Context, call: &Call) -> Result<usize, LifecycleError> {
     let _no_minting = context.minting.write().await;
-    let listed = match context.issuer.backend.list().await {
+    let listed = match context.issuer.backend.list(context.clock.now()).await {
         Ok(listed) => listed,
         Err(BackendError::Unsupported(_)) => return Ok(0),
         Err(error) => return Err(error.into()),
@@ -46,6 +46,7 @@ pub(super) async fn adopt_listed(context: &Context, call: &Call) -> Result<usize
             ("key_id".to_owned(), serde_json::json!(listed.key.id)),
         ]);
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::CredentialCreate,
             Some(record.credential.id.clone()),
             Some(1),
@@ -89,7 +90,7 @@ async fn known_key_ids(context: &Context) -> Result<BTreeSet<String>, LifecycleE
 /// is random, so no secret ever matches it), with every permission of the issuer, since the
 /// shim cannot tell what the vendor lets the key do beyond that.
 fn adopted(context: &Context, listed: &ListedKey) -> CredentialRecord {
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let created_at = listed.created_at.unwrap_or(now);
     let scope: Vec<Grant> = context
         .issuer

@@ -2,7 +2,7 @@
 //! sequence number and hash, signed with a key from `jwks_uri`.
 
 use credential_issuer_spec::audit::CHECKPOINT_TYPE;
-use credential_issuer_spec::{ApiScope, CheckpointPayload, GENESIS_HASH, Timestamp};
+use credential_issuer_spec::{ApiScope, CheckpointPayload, GENESIS_HASH};
 
 use super::{Call, Context, LifecycleError};
 
@@ -19,7 +19,7 @@ pub async fn checkpoint(context: &Context, call: &Call) -> Result<String, Lifecy
         issuer: issuer.clone(),
         seq,
         hash,
-        time: Timestamp::now(),
+        time: context.clock.now(),
     };
     let bytes = serde_json::to_vec(&payload)
         .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;

@@ -57,7 +57,7 @@ async fn mint_and_save(
     request: &CreateRequest,
     idempotency: Option<&IdempotencyRequest>,
 ) -> Result<IssuedCredential, LifecycleError> {
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let id = new_credential_id();
     let ttl = request.expires_in.or(context
         .issuer
@@ -117,6 +117,7 @@ async fn save(
         ),
     ]);
     let entry = call.audit(
+        context.clock.now(),
         AuditAction::CredentialCreate,
         Some(issued.credential.id.clone()),
         Some(1),

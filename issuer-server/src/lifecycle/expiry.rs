@@ -46,7 +46,7 @@ pub fn settle(record: &mut CredentialRecord, now: Timestamp) -> Settled {
 /// Makes the transitions due now durable, each credential in its own transaction with its audit
 /// events. Returns how many credentials changed.
 pub async fn sweep(context: &Context) -> Result<usize, LifecycleError> {
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let issuer = context.issuer.id.as_str();
     let due = context.store.due_for_expiry(now, 100).await?;
     let mut changed = 0;

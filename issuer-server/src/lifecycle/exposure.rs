@@ -8,7 +8,7 @@ use credential_issuer_spec::operations::exposure::{
     ActionTaken, ExposureAction, ExposureReport, ExposureReportResponse, ExposureResult,
 };
 use credential_issuer_spec::{
-    ApiScope, AuditAction, CredentialId, ExposureId, Outcome, Timestamp, VersionStatus,
+    ApiScope, AuditAction, CredentialId, ExposureId, Outcome, VersionStatus,
 };
 
 use super::expiry::settle;
@@ -29,7 +29,7 @@ pub async fn report_exposure(
         let report = report?;
         report.check().map_err(RequestError::from)?;
         let issuer = context.issuer.id.as_str();
-        let now = Timestamp::now();
+        let now = context.clock.now();
         let mut tx = context.store.begin().await?;
         // Secrets are matched first; then each credential is loaded (and, on PostgreSQL, locked)
         // once, in id order, so that two reports naming the same credentials cannot deadlock.
@@ -129,6 +129,7 @@ pub async fn report_exposure(
             ("results".to_owned(), results_json),
         ]);
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::ExposureReport,
             None,
             None,
@@ -142,6 +143,7 @@ pub async fn report_exposure(
                 ("exposure_id".to_owned(), serde_json::json!(exposure_id)),
             ]);
             let entry = call.audit(
+                context.clock.now(),
                 AuditAction::CredentialRevoke,
                 Some(id),
                 version,

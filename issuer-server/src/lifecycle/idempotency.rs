@@ -87,7 +87,7 @@ async fn look(
         // replaced.
         StoredOutcome::Done { .. } => REPLAY_WINDOW_SECONDS,
     };
-    if stored.created_at.plus_seconds(lifetime) <= Timestamp::now() {
+    if stored.created_at.plus_seconds(lifetime) <= context.clock.now() {
         return Ok(Filed::Nothing);
     }
     if stored.operation != request.operation || stored.request_hash != request.request_hash {
@@ -174,7 +174,7 @@ pub(super) async fn claim(
         operation: request.operation.clone(),
         request_hash: request.request_hash,
         outcome: StoredOutcome::InProgress,
-        created_at: Timestamp::now(),
+        created_at: context.clock.now(),
     };
     let key = request.store_key(context, call);
     tx.store_response(&key, &claim).await?;
@@ -233,7 +233,7 @@ pub(super) async fn remember(
             status,
             sealed_body: sealing::seal(&context.keys.response_seal, &body)?,
         },
-        created_at: Timestamp::now(),
+        created_at: context.clock.now(),
     };
     tx.store_response(&request.store_key(context, call), &stored)
         .await?;
@@ -244,7 +244,7 @@ pub(super) async fn remember(
 pub async fn purge_expired_responses(context: &Context) -> Result<u64, LifecycleError> {
     let window_ms = i64::try_from(REPLAY_WINDOW_SECONDS * 1000).unwrap_or(i64::MAX);
     let cutoff =
-        Timestamp::from_unix_millis(Timestamp::now().unix_millis().saturating_sub(window_ms));
+        Timestamp::from_unix_millis(context.clock.now().unix_millis().saturating_sub(window_ms));
     match cutoff {
         Some(before) => Ok(context.store.purge_stored_responses(before).await?),
         None => Ok(0),

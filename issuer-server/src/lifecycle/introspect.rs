@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use credential_issuer_spec::operations::introspect::{IntrospectRequest, IntrospectResponse};
-use credential_issuer_spec::{ApiScope, AuditAction, CredentialStatus, Outcome, Timestamp};
+use credential_issuer_spec::{ApiScope, AuditAction, CredentialStatus, Outcome};
 
 use super::expiry::settle;
 use super::{Call, Context, Decoded, LifecycleError, audited};
@@ -28,7 +28,7 @@ pub async fn introspect(
             let issuer = context.issuer.id.as_str();
             let mac = secret_mac(&context.keys.secret_mac, request.secret.expose());
             let found = context.store.credential_by_secret_mac(&mac).await?;
-            let now = Timestamp::now();
+            let now = context.clock.now();
             let answer = found
                 .filter(|(record, _)| record.issuer == issuer)
                 .and_then(|(mut record, number)| {
@@ -52,6 +52,7 @@ pub async fn introspect(
             let details =
                 BTreeMap::from([("active".to_owned(), serde_json::Value::Bool(answer.active))]);
             let entry = call.audit(
+                context.clock.now(),
                 AuditAction::CredentialIntrospect,
                 answer.credential_id.clone(),
                 answer.version,

@@ -88,7 +88,11 @@ pub(super) fn issued_credential(record: &CredentialRecord, issued: Issued) -> Is
 /// without the key's secret and left to a person.
 pub(super) async fn discard(context: &Context, key: Option<&VendorKey>) {
     if let Some(key) = key
-        && let Err(error) = context.issuer.backend.retire(key).await
+        && let Err(error) = context
+            .issuer
+            .backend
+            .retire(key, context.clock.now())
+            .await
     {
         tracing::error!(
             %error,

@@ -44,6 +44,7 @@ pub use retirement::retire_due;
 pub use revoke::revoke;
 pub use rotate::rotate;
 
+use crate::clock::Clock;
 use crate::crypto::keys::ServerKeys;
 use crate::issuer::IssuerProfile;
 use crate::model::AuditEntry;
@@ -71,6 +72,8 @@ pub struct Context {
     /// until the key is recorded, and exclusively by adoption (REQ-LIST-7): a key the vendor
     /// already lists but the operation has not recorded yet is never adopted as made elsewhere.
     pub minting: Arc<tokio::sync::RwLock<()>>,
+    /// Where every operation reads the time.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Context {
@@ -135,9 +138,10 @@ impl Call {
         }
     }
 
-    /// An audit entry for this call.
+    /// An audit entry for this call, recorded at `time`.
     fn audit(
         &self,
+        time: Timestamp,
         action: AuditAction,
         credential_id: Option<CredentialId>,
         version: Option<u32>,
@@ -145,7 +149,7 @@ impl Call {
         details: BTreeMap<String, serde_json::Value>,
     ) -> AuditEntry {
         AuditEntry {
-            time: Timestamp::now(),
+            time,
             actor: self.caller.actor(),
             action,
             credential_id,
@@ -166,6 +170,7 @@ pub(crate) async fn save_settled(
     record: &crate::model::CredentialRecord,
     expected: u32,
     expirations: expiry::Settled,
+    now: Timestamp,
 ) -> Result<(), LifecycleError> {
     tx.save_credential(record, expected)
         .await
@@ -177,7 +182,7 @@ pub(crate) async fn save_settled(
         })?;
     for (action, version) in expirations {
         let id = Some(record.credential.id.clone());
-        let entry = call.audit(action, id, version, Outcome::Success, BTreeMap::new());
+        let entry = call.audit(now, action, id, version, Outcome::Success, BTreeMap::new());
         tx.append_audit(issuer, entry).await?;
     }
     Ok(())
@@ -204,7 +209,14 @@ pub(crate) async fn audited<T>(
             "problem".to_owned(),
             serde_json::Value::String(error.problem_type().uri().into_owned()),
         )]);
-        let entry = call.audit(action, credential_id.cloned(), None, outcome, details);
+        let entry = call.audit(
+            context.clock.now(),
+            action,
+            credential_id.cloned(),
+            None,
+            outcome,
+            details,
+        );
         let recorded = async {
             let mut tx = context.store.begin().await?;
             tx.append_audit(context.issuer.id.as_str(), entry).await?;

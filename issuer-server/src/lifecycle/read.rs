@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credential_issuer_spec::operations::list::ListQuery;
 use credential_issuer_spec::operations::{DEFAULT_PAGE_SIZE, Page};
-use credential_issuer_spec::{ApiScope, Credential, CredentialId, Timestamp};
+use credential_issuer_spec::{ApiScope, Credential, CredentialId};
 
 use super::expiry::settle;
 use super::{Call, Context, LifecycleError, RequestError};
@@ -26,7 +26,7 @@ pub async fn get(
         .credential(context.issuer.id.as_str(), id)
         .await?
         .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-    settle(&mut record, Timestamp::now());
+    settle(&mut record, context.clock.now());
     Ok(record.credential)
 }
 
@@ -52,7 +52,7 @@ pub async fn list(
         super::adoption::adopt_listed(context, call).await?;
     }
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let filter = CredentialFilter {
         status: query.status.map(|status| StatusAt { status, at: now }),
         credential_type: query.credential_type,

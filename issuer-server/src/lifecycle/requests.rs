@@ -76,7 +76,7 @@ pub async fn create_request(
         if asked.ttl_seconds > policy.max_ttl_seconds {
             return Err(RequestError::RequestTtl(policy.max_ttl_seconds).into());
         }
-        let now = Timestamp::now();
+        let now = context.clock.now();
         let id: AccessRequestId = match format!("req_{}", uuid::Uuid::now_v7().simple()).parse() {
             Ok(id) => id,
             Err(_) => unreachable!("req_ and 32 hex digits is a valid id"),
@@ -133,6 +133,7 @@ async fn save_request(
     let mut tx = context.store.begin().await?;
     tx.insert_access_request(record).await?;
     let entry = call.audit(
+        context.clock.now(),
         AuditAction::RequestCreate,
         None,
         None,
@@ -233,7 +234,7 @@ async fn record_approval(
         note,
         automatic,
     } = approval;
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let request = &record.request;
     let (credential, issued) = build(context, &create, id, minted, Some(ttl_seconds), now);
     tx.insert_credential(&credential).await?;
@@ -244,6 +245,7 @@ async fn record_approval(
     };
     let issuer = context.issuer.id.as_str();
     let mut approval = call.audit(
+        context.clock.now(),
         AuditAction::RequestApprove,
         Some(issued.credential.id.clone()),
         Some(1),
@@ -262,6 +264,7 @@ async fn record_approval(
     approval.actor = actor.clone();
     tx.append_audit(issuer, approval).await?;
     let mut created = call.audit(
+        context.clock.now(),
         AuditAction::CredentialCreate,
         Some(issued.credential.id.clone()),
         Some(1),
@@ -302,7 +305,7 @@ async fn load(
         .access_request(context.issuer.id.as_str(), &id)
         .await?
         .ok_or_else(not_found)?;
-    settle(&mut record.request, Timestamp::now());
+    settle(&mut record.request, context.clock.now());
     Ok(record)
 }
 
@@ -414,11 +417,12 @@ pub async fn deny(
         let (mut tx, mut record) = pending(context, raw_id).await?;
         let request = &mut record.request;
         request.status = AccessRequestStatus::Denied;
-        request.decided_at = Some(Timestamp::now());
+        request.decided_at = Some(context.clock.now());
         request.decided_by = Some(call.caller.actor());
         request.decision_reason = decision.reason.clone();
         save_decision(&mut *tx, &record).await?;
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::RequestDeny,
             None,
             None,
@@ -480,6 +484,7 @@ pub async fn collect(
                 other => other.into(),
             })?;
         let entry = call.audit(
+            context.clock.now(),
             AuditAction::RequestCollect,
             Some(credential_id),
             Some(1),
@@ -520,7 +525,7 @@ pub async fn get_request(
         });
     }
     let mut request = record.request;
-    settle(&mut request, Timestamp::now());
+    settle(&mut request, context.clock.now());
     Ok(request)
 }
 
@@ -589,7 +594,7 @@ pub async fn expire_requests(context: &Context) -> Result<usize, LifecycleError>
         return Ok(0);
     }
     let issuer = context.issuer.id.as_str();
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let mut expired = 0;
     for (due_issuer, id) in context.store.due_request_expiries(now, 100).await? {
         if due_issuer != issuer {

@@ -23,7 +23,7 @@ pub async fn retire_due(contexts: &[Context]) -> Result<usize, LifecycleError> {
     };
     let due = first
         .store
-        .due_vendor_retirements(Timestamp::now(), 100)
+        .due_vendor_retirements(first.clock.now(), 100)
         .await?;
     let mut retired = 0;
     for (issuer, id) in due {
@@ -41,14 +41,19 @@ pub async fn retire_due(contexts: &[Context]) -> Result<usize, LifecycleError> {
             if !server.awaits_vendor_retirement(wire.status) {
                 continue;
             }
-            let error = match context.issuer.backend.retire(key).await {
+            let error = match context
+                .issuer
+                .backend
+                .retire(key, context.clock.now())
+                .await
+            {
                 Ok(()) => {
                     confirmed.push(server.version);
                     continue;
                 }
                 Err(error) => error,
             };
-            let until = retry_at(&error, Timestamp::now());
+            let until = retry_at(&error, context.clock.now());
             if matches!(error, BackendError::NotYet { .. }) {
                 tracing::debug!(%error, credential_id = %id, version = server.version, "vendor key retires itself later");
             } else {
@@ -106,7 +111,7 @@ async fn record_retired(
 ) -> Result<usize, LifecycleError> {
     let mut tx = context.store.begin().await?;
     // Taken inside the transaction, so that event times never run backwards (REQ-AUD-8).
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let Some(mut record) = tx.credential(issuer, id).await? else {
         return Ok(0);
     };

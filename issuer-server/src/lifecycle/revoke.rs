@@ -39,7 +39,7 @@ pub async fn revoke(
                 .credential(issuer, id)
                 .await?
                 .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-            let now = Timestamp::now();
+            let now = context.clock.now();
             let expected = record.credential.current_version;
             let expirations = settle(&mut record, now);
             let changed = match request.version {
@@ -47,12 +47,13 @@ pub async fn revoke(
                 Some(version) => revoke_version(&mut record, version, now)?,
             };
             mark_retired(&mut record, &retired, now);
-            save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
+            save_settled(&mut *tx, call, issuer, &record, expected, expirations, now).await?;
             let mut details = BTreeMap::from([("changed".to_owned(), serde_json::json!(changed))]);
             if let Some(reason) = &request.reason {
                 details.insert("reason".to_owned(), serde_json::json!(reason));
             }
             let entry = call.audit(
+                context.clock.now(),
                 AuditAction::CredentialRevoke,
                 Some(id.clone()),
                 request.version,
@@ -77,7 +78,7 @@ async fn retire_at_vendor(
     let Some(mut record) = context.store.credential(issuer, id).await? else {
         return Ok(Vec::new());
     };
-    let now = Timestamp::now();
+    let now = context.clock.now();
     settle(&mut record, now);
     match request.version {
         None => {
@@ -92,7 +93,11 @@ async fn retire_at_vendor(
         if let Some(key) = &server.vendor_key
             && server.awaits_vendor_retirement(wire.status)
         {
-            context.issuer.backend.retire(key).await?;
+            context
+                .issuer
+                .backend
+                .retire(key, context.clock.now())
+                .await?;
             retired.push(key.id.clone());
         }
     }

@@ -87,7 +87,7 @@ pub async fn rotate(
                         .credential(issuer, id)
                         .await?
                         .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-                    settle(&mut record, Timestamp::now());
+                    settle(&mut record, context.clock.now());
                     let scope = check(context, call, &record, &request, mode, if_match)?;
                     (record, scope)
                 };
@@ -116,7 +116,12 @@ pub async fn rotate(
                 // answer (REQ-ROT-7), retired by the backend itself or here.
                 if mode == RotationMode::Immediate && !minted.retired_replaced {
                     for key in &valid_keys {
-                        if let Err(error) = context.issuer.backend.retire(key).await {
+                        if let Err(error) = context
+                            .issuer
+                            .backend
+                            .retire(key, context.clock.now())
+                            .await
+                        {
                             discard(context, new_key.as_ref()).await;
                             return Err(error.into());
                         }
@@ -261,7 +266,7 @@ async fn save(
         .credential(issuer, id)
         .await?
         .ok_or_else(|| LifecycleError::CredentialNotFound(id.clone()))?;
-    let now = Timestamp::now();
+    let now = context.clock.now();
     let expected = record.credential.current_version;
     let expirations = settle(&mut record, now);
     // Checked again on the credential as it is now: an If-Match that no longer holds is a
@@ -274,7 +279,7 @@ async fn save(
         });
     }
     let issued = apply(context, &mut record, &params, minted, now);
-    save_settled(&mut *tx, call, issuer, &record, expected, expirations).await?;
+    save_settled(&mut *tx, call, issuer, &record, expected, expirations, now).await?;
     let details = BTreeMap::from([
         ("mode".to_owned(), serde_json::json!(params.mode)),
         (
@@ -288,6 +293,7 @@ async fn save(
         ),
     ]);
     let entry = call.audit(
+        context.clock.now(),
         AuditAction::CredentialRotate,
         Some(id.clone()),
         Some(issued.credential.current_version),

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_schema};
+use crate::harness::{TestClock, TestServer, assert_schema};
 use crate::vendor_rig::serve_fake;
 
 const ADMIN_KEY: &str = "sk-ant-admin01-testrig";
@@ -182,6 +182,11 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) async fn start(retire_status: &str) -> Self {
+        Self::start_on(TestClock::manual(), retire_status).await
+    }
+
+    /// Like [`start`](Self::start), the server reading `clock`.
+    pub(crate) async fn start_on(clock: TestClock, retire_status: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let fake: Shared = Arc::default();
         let router = axum::Router::new()
@@ -194,6 +199,7 @@ impl Rig {
         let settings =
             format!("base_url = \"http://{addr}\"\nretire_status = \"{retire_status}\"\n");
         let server = TestServer::hosting(
+            clock,
             "anthropic",
             "anthropic",
             &settings,

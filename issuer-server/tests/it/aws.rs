@@ -11,8 +11,10 @@ mod moto;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use credential_issuer_server::clock::ManualClock;
 use credential_issuer_server::config::ServerConfig;
 use credential_issuer_server::gateway::{CredentialSource, HostedIssuer};
 use credential_issuer_server::{AppState, serve};
@@ -34,12 +36,28 @@ struct Gateway {
     token: String,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    states: Vec<AppState>,
+    /// The clock the server reads; it moves only when the test says.
+    clock: Arc<ManualClock>,
 }
 
 impl Gateway {
     /// Starts a server on `data` hosting `hosted`; `token` is the admin token of an earlier
     /// start on the same directory (a first start mints one).
     async fn start(data: &Path, hosted: HostedIssuer, token: Option<String>) -> Self {
+        let clock = Arc::new(ManualClock::starting_at(
+            credential_issuer_spec::Timestamp::now(),
+        ));
+        Self::start_on(data, hosted, token, clock).await
+    }
+
+    /// Like [`start`](Self::start), reading `clock` (a restart keeps its clock).
+    async fn start_on(
+        data: &Path,
+        hosted: HostedIssuer,
+        token: Option<String>,
+        clock: Arc<ManualClock>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let path = hosted.path.clone();
@@ -53,12 +71,17 @@ impl Gateway {
             issuers: vec![hosted],
             ..ServerConfig::default()
         };
-        let (states, bootstrap) = AppState::open_gateway(&config).await.unwrap();
+        let (states, bootstrap) = AppState::open_gateway_with_clock(&config, clock.clone())
+            .await
+            .unwrap();
         let token = token
             .or_else(|| bootstrap.map(|t| t.expose().to_owned()))
             .expect("a first start mints a bootstrap token");
-        let task = tokio::spawn(async move {
-            serve::run_gateway(listener, states).await.unwrap();
+        let task = tokio::spawn({
+            let states = states.clone();
+            async move {
+                serve::run_gateway(listener, states).await.unwrap();
+            }
         });
         Self {
             endpoint: format!("http://{addr}/{path}/credential-issuer"),
@@ -66,7 +89,17 @@ impl Gateway {
             token,
             client: reqwest::Client::new(),
             task,
+            states,
+            clock,
         }
+    }
+
+    /// One pass of the time-driven work over every issuer served, as the background sweep
+    /// does.
+    async fn sweep(&self) {
+        let contexts: Vec<_> = self.states.iter().map(|s| s.context().clone()).collect();
+        let report = credential_issuer_server::sweep::sweep_once(&contexts).await;
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -182,19 +215,6 @@ fn key_id(credential: &Value, index: usize) -> String {
         .to_owned()
 }
 
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) {
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
 #[tokio::test]
 async fn aws_iam_create_makes_an_access_key_that_moto_lists_and_the_manifest_says_what_iam_allows()
 {
@@ -306,7 +326,6 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
     let old = key_id(&created, 0);
     let old_secret = created["secret"].as_str().unwrap().to_owned();
     let grace = Duration::from_secs(10);
-    let rotated_at = std::time::Instant::now();
     let rotated = server
         .rotate(
             &id,
@@ -322,13 +341,9 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
     assert!(moto.accepts(&old, &old_secret).await);
 
     // The server stops before the grace period ends, and stays down past it.
-    let token = server.token.clone();
+    let (token, clock) = (server.token.clone(), server.clock.clone());
     drop(server);
-    assert!(
-        rotated_at.elapsed() < grace,
-        "the machine is too slow for this test: the grace period ended before the server stopped"
-    );
-    tokio::time::sleep((grace + Duration::from_secs(1)).saturating_sub(rotated_at.elapsed())).await;
+    clock.advance(grace + Duration::from_secs(1));
     assert_eq!(
         moto.key_ids(USER).await,
         both,
@@ -337,25 +352,20 @@ async fn aws_iam_overlap_rotation_keeps_two_keys_until_the_grace_ends_then_only_
 
     // A new server on the same data directory finds the due retirement and carries it out:
     // UpdateAccessKey Inactive, then DeleteAccessKey.
-    let server = Gateway::start(&data, iam_issuer(dir.path(), &moto), Some(token)).await;
-    eventually("moto lists only the new key", || async {
-        moto.key_ids(USER).await == vec![new.clone()]
-    })
-    .await;
+    let server = Gateway::start_on(&data, iam_issuer(dir.path(), &moto), Some(token), clock).await;
+    server.sweep().await;
+    assert_eq!(
+        moto.key_ids(USER).await,
+        vec![new.clone()],
+        "moto lists only the new key"
+    );
     assert!(
         !moto.accepts(&old, &old_secret).await,
         "the old key still works"
     );
     let secret = rotated["secret"].as_str().unwrap();
     assert!(moto.accepts(&new, secret).await);
-    let mut actions = Vec::new();
-    for _ in 0..50 {
-        actions = server.actions().await;
-        if actions.iter().any(|a| a == "version.retire") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let actions = server.actions().await;
     assert_eq!(
         actions,
         [
@@ -600,12 +610,13 @@ async fn aws_bedrock_api_keys_follow_the_iam_service_specific_credential_model()
         .await;
     let second = key_id(&overlapped, 1);
     assert_eq!(fake.held().len(), 2);
-    eventually("the old key is deleted when the grace ends", || {
-        let held = fake.held();
-        let second = second.clone();
-        async move { held.iter().map(|h| h.0.clone()).collect::<Vec<_>>() == vec![second] }
-    })
-    .await;
+    server.clock.advance(Duration::from_secs(1));
+    server.sweep().await;
+    assert_eq!(
+        fake.held().iter().map(|h| h.0.clone()).collect::<Vec<_>>(),
+        vec![second],
+        "the old key is deleted when the grace ends"
+    );
 
     let rotated = server.rotate(&id, json!({"mode": "immediate"})).await;
     let third = key_id(&rotated, 2);

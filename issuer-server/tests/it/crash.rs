@@ -47,6 +47,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
         {
             return;
         }
+        // Waits for the server process to listen and answer on its socket.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the server did not become ready");
@@ -75,10 +76,14 @@ async fn acknowledged_creates_survive_kill_9() {
         .trim()
         .to_owned();
 
-    // Four writers create credentials as fast as they can; the server is killed mid-stream.
+    // Four writers create credentials as fast as they can; the server is killed mid-stream,
+    // once it has acknowledged `BEFORE_KILL` creates (each acknowledgement adds a permit).
+    const BEFORE_KILL: u32 = 40;
+    let acknowledgements = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
     let mut writers = Vec::new();
     for writer in 0..4 {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let acknowledgements = acknowledgements.clone();
         writers.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for i in 0.. {
@@ -94,6 +99,7 @@ async fn acknowledged_creates_survive_kill_9() {
                     Ok(reply) if reply.status() == 201 => {
                         if let Ok(json) = reply.json::<serde_json::Value>().await {
                             acknowledged.push(json["id"].as_str().unwrap().to_owned());
+                            acknowledgements.add_permits(1);
                         }
                     }
                     _ => break,
@@ -102,7 +108,14 @@ async fn acknowledged_creates_survive_kill_9() {
             acknowledged
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        acknowledgements.acquire_many(BEFORE_KILL),
+    )
+    .await
+    .expect("the server acknowledged creates")
+    .unwrap()
+    .forget();
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     let mut acknowledged = Vec::new();
@@ -191,6 +204,7 @@ async fn acknowledged_creates_survive_kill_9() {
             Instant::now() < deadline,
             "the server did not stop on SIGTERM"
         );
+        // Waits for the server process to exit.
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "exit after SIGTERM: {status}");

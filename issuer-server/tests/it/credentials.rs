@@ -357,7 +357,7 @@ async fn grace_periods_and_lifetimes_end_on_time() {
         server.introspect(short["secret"].as_str().unwrap()).await["active"],
         true
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.advance(std::time::Duration::from_millis(1500));
 
     assert_eq!(
         server.introspect(first["secret"].as_str().unwrap()).await,
@@ -385,8 +385,9 @@ async fn grace_periods_and_lifetimes_end_on_time() {
         .await
         .assert_problem(409, "credential-expired");
 
-    // The background sweep records each transition once.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The sweep records each transition once.
+    server.sweep().await;
+    server.sweep().await;
     let events = server.audit().await;
     let expiries: Vec<_> = events
         .iter()
@@ -623,7 +624,7 @@ async fn idempotency_keys_expire_after_24_hours_and_their_responses_are_purged()
     assert_eq!(later.json()["name"], "second");
 
     db.execute(age, age).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.sweep().await;
     let left = db.count("SELECT COUNT(*) FROM idempotency").await;
     assert_eq!(left, 0, "the background sweep purges expired responses");
 }

@@ -13,6 +13,7 @@ use credential_issuer_server::backends::native::NativeBackend;
 use credential_issuer_server::backends::{
     Backend, BackendError, Capabilities, IssueRequest, Issued, ListedKey, VendorKey,
 };
+use credential_issuer_server::clock::ManualClock;
 use credential_issuer_server::crypto::keys::ServerKeys;
 use credential_issuer_server::gateway::HostedIssuer;
 use credential_issuer_server::issuer::{IssuerProfile, default_permission_schema};
@@ -22,7 +23,7 @@ use credential_issuer_server::tokens::mint_token;
 use credential_issuer_server::{AppState, serve};
 use credential_issuer_spec::{
     ApiScope, ExpiryPolicy, IssuerId, Limitation, NativeSecretFormat, Operation, RotationMode,
-    RotationPolicy, Secret,
+    RotationPolicy, Secret, Timestamp,
 };
 use serde_json::{Value, json};
 
@@ -112,9 +113,7 @@ async fn a_retry_while_the_first_request_is_in_flight_gets_request_in_progress()
     };
     let gate = backend.gate.lock().await;
     let first = tokio::spawn(send());
-    while backend.issued.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    backend.reached.notified().await;
     let retry = send().await.unwrap();
     assert_eq!(retry.status().as_u16(), 409);
     let problem: Value = retry.json().await.unwrap();
@@ -169,9 +168,7 @@ async fn a_list_during_a_create_does_not_adopt_the_key_being_minted() {
                 .as_u16()
         }
     });
-    while backend.issued.load(Ordering::SeqCst) == 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    backend.reached.notified().await;
     // The vendor lists the key already; the list waits for the create to record it.
     let list = {
         let (client, endpoint, token) = (
@@ -192,6 +189,8 @@ async fn a_list_during_a_create_does_not_adopt_the_key_being_minted() {
             )
         })
     };
+    // Not a wait for time to pass on the server: this asserts that something does not happen
+    // (the list answering), so it gives the list a moment in which it would wrongly answer.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !list.is_finished(),
@@ -217,6 +216,8 @@ struct KeyStore {
     gate: tokio::sync::Mutex<()>,
     /// How many issue calls reached the vendor.
     issued: AtomicUsize,
+    /// Told when an issue call reaches the vendor.
+    reached: tokio::sync::Notify,
     /// When each key minted through `issue` was made (console keys have no date).
     minted_at: Mutex<BTreeMap<String, credential_issuer_spec::Timestamp>>,
     capabilities: Capabilities,
@@ -233,6 +234,7 @@ impl KeyStore {
             fail_retire: AtomicBool::new(false),
             gate: tokio::sync::Mutex::new(()),
             issued: AtomicUsize::new(0),
+            reached: tokio::sync::Notify::new(),
             minted_at: Mutex::default(),
             capabilities,
         })
@@ -257,10 +259,12 @@ impl Backend for KeyStore {
     }
     async fn issue(&self, _request: IssueRequest<'_>) -> Result<Issued, BackendError> {
         self.issued.fetch_add(1, Ordering::SeqCst);
-        // The vendor makes the key (and lists it) before its answer reaches the issuer.
+        self.reached.notify_one();
+        // The vendor makes the key (and lists it) before its answer reaches the issuer; the
+        // vendor's clock dates it.
         let id = format!("key_{}", uuid::Uuid::new_v4().simple());
         self.active.lock().unwrap().insert(id.clone(), true);
-        let now = credential_issuer_spec::Timestamp::now();
+        let now = Timestamp::now();
         self.minted_at.lock().unwrap().insert(id.clone(), now);
         let _gate = self.gate.lock().await;
         let secret = Secret::new(format!("vendor_{}", uuid::Uuid::new_v4().simple()));
@@ -269,7 +273,7 @@ impl Backend for KeyStore {
             ..Issued::secret(secret)
         })
     }
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, _now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         let keys = self.active.lock().unwrap();
         let minted_at = self.minted_at.lock().unwrap();
         Ok(keys
@@ -283,7 +287,7 @@ impl Backend for KeyStore {
             })
             .collect())
     }
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         if self.fail_retire.load(Ordering::SeqCst) {
             return Err(BackendError::Unavailable("HTTP 503 from the vendor".into()));
         }
@@ -298,10 +302,23 @@ struct Hosted {
     token: String,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    state: AppState,
+    clock: Arc<ManualClock>,
 }
 
 impl Hosted {
     async fn start(dir: &std::path::Path, backend: Arc<KeyStore>, token: Option<String>) -> Self {
+        let clock = Arc::new(ManualClock::starting_at(Timestamp::now()));
+        Self::start_on(dir, backend, token, clock).await
+    }
+
+    /// Like [`start`](Self::start), reading `clock`.
+    async fn start_on(
+        dir: &std::path::Path,
+        backend: Arc<KeyStore>,
+        token: Option<String>,
+        clock: Arc<ManualClock>,
+    ) -> Self {
         let store = Arc::new(SqliteStore::open(&dir.join("issuer.db")).await.unwrap());
         let (keys, _) = ServerKeys::load_or_create(dir).unwrap();
         let signing = SigningKeys::load_or_create(dir, SigningAlgorithm::EdDsa).unwrap();
@@ -332,16 +349,27 @@ impl Hosted {
                 minted.token.expose().to_owned()
             }
         };
-        let state = AppState::new(store, keys, signing, profile).unwrap();
-        let task = tokio::spawn(async move {
-            serve::run_gateway(listener, vec![state]).await.unwrap();
+        let state = AppState::with_clock(store, keys, signing, profile, clock.clone()).unwrap();
+        let task = tokio::spawn({
+            let state = state.clone();
+            async move {
+                serve::run_gateway(listener, vec![state]).await.unwrap();
+            }
         });
         Self {
             endpoint: format!("http://{addr}/vendor/credential-issuer"),
             token,
             client: reqwest::Client::new(),
             task,
+            state,
+            clock,
         }
+    }
+
+    /// One pass of the time-driven work, as the background sweep does.
+    async fn sweep(&self) {
+        let report = self.state.sweep_once().await;
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -387,16 +415,6 @@ impl Drop for Hosted {
     }
 }
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..100 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
 #[tokio::test]
 async fn an_overlap_retires_the_old_vendor_key_when_its_grace_ends_even_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -421,28 +439,23 @@ async fn an_overlap_retires_the_old_vendor_key_when_its_grace_ends_even_across_a
     // REQ-STATE-12: both keys work at the vendor during the overlap.
     assert_eq!(vendor.active_keys().len(), 2);
     // The server stops before the grace period ends, and stays down past it.
-    let token = server.token.clone();
+    let (token, clock) = (server.token.clone(), server.clock.clone());
     drop(server);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    clock.advance(Duration::from_millis(2500));
     assert_eq!(
         vendor.active_keys().len(),
         2,
         "nobody retired it while down"
     );
     // A restarted server finds the pending retirement in the store and carries it out.
-    let server = Hosted::start(dir.path(), vendor.clone(), Some(token)).await;
-    eventually("the old key is retired at the vendor", || {
-        vendor.active_keys() == vec![new_key.clone()]
-    })
-    .await;
-    let mut actions = Vec::new();
-    for _ in 0..50 {
-        actions = server.actions().await;
-        if actions.iter().any(|a| a == "version.retire") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let server = Hosted::start_on(dir.path(), vendor.clone(), Some(token), clock).await;
+    server.sweep().await;
+    assert_eq!(
+        vendor.active_keys(),
+        vec![new_key.clone()],
+        "the old key is retired at the vendor"
+    );
+    let actions = server.actions().await;
     assert_eq!(
         actions,
         [

@@ -13,7 +13,7 @@ use axum::routing::post;
 use josekit::jws::RS256;
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_schema};
+use crate::harness::{TestClock, TestServer, assert_schema};
 use crate::vendor_rig::{Prism, github_spec, serve_fake};
 
 /// The app and installation of the rig.
@@ -104,6 +104,11 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) async fn start(test: &str) -> Option<Self> {
+        Self::start_on(TestClock::manual(), test).await
+    }
+
+    /// Like [`start`](Self::start), the server reading `clock`.
+    pub(crate) async fn start_on(clock: TestClock, test: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let spec = github_spec(test, dir.path())?;
         let pair = RS256.generate_key_pair(2048).unwrap();
@@ -125,8 +130,8 @@ impl Rig {
             "base_url = \"{}\"\napp_id = {APP_ID}\ninstallation_id = {INSTALLATION}\n",
             prism.url
         );
-        let server =
-            TestServer::hosting("github", "github", &settings, &[("private_key", key_file)]).await;
+        let credentials = [("private_key", key_file)];
+        let server = TestServer::hosting(clock, "github", "github", &settings, &credentials).await;
         Some(Self {
             fake,
             prism,

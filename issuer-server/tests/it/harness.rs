@@ -1,18 +1,51 @@
 //! Starts a server on 127.0.0.1 with a fresh data directory and drives it over HTTP. The store
 //! is SQLite in the data directory, or a fresh PostgreSQL database when
 //! `CREDENTIAL_ISSUER_TEST_STORE=postgres` (see [`crate::postgres`]).
+//!
+//! Each server reads the time from a [`ManualClock`] that stands still: a test moves it with
+//! [`TestServer::advance`] and runs the time-driven work with [`TestServer::sweep`], so that no
+//! test waits for time to pass. (The background sweep runs too, as in production; it finds
+//! nothing to do until the clock moves, and records each transition once with the test's.)
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use credential_issuer_server::clock::{Clock, ManualClock, SystemClock};
 use credential_issuer_server::config::ServerConfig;
+use credential_issuer_server::sweep::{SweepReport, sweep_once};
 use credential_issuer_server::tokens::mint_token;
 use credential_issuer_server::{AppState, serve};
-use credential_issuer_spec::{ApiScope, Grant};
+use credential_issuer_spec::{ApiScope, Grant, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::postgres::TestDatabase;
+
+/// The clock a test server reads.
+#[derive(Debug, Clone)]
+pub(crate) enum TestClock {
+    /// Stands still until the test moves it: every test that is not a black box.
+    Manual(Arc<ManualClock>),
+    /// The machine's, for a client that waits real time because it cannot move the server's
+    /// clock (the conformance suite, which checks any issuer from outside).
+    System,
+}
+
+impl TestClock {
+    /// A manual clock reading the current instant.
+    pub(crate) fn manual() -> Self {
+        Self::Manual(Arc::new(ManualClock::starting_at(Timestamp::now())))
+    }
+
+    fn server_clock(&self) -> Arc<dyn Clock> {
+        match self {
+            Self::Manual(clock) => clock.clone(),
+            Self::System => Arc::new(SystemClock),
+        }
+    }
+}
 
 /// A running server and the tokens to talk to it.
 pub(crate) struct TestServer {
@@ -26,6 +59,10 @@ pub(crate) struct TestServer {
     /// Every issuer served: `state` first, then each hosted issuer of the configuration.
     pub(crate) states: Vec<AppState>,
     pub(crate) dir: tempfile::TempDir,
+    /// The clock every issuer of this server (and every replica of it) reads.
+    pub(crate) clock: TestClock,
+    /// The configuration it was started with.
+    config: ServerConfig,
     client: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
     /// The PostgreSQL database, when the server runs on one (dropped after the server).
@@ -101,9 +138,10 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a server hosting one more issuer at `/path`: `backend` with `settings` (TOML)
-    /// and each admin credential read from a file.
+    /// Starts a server reading `clock` and hosting one more issuer at `/path`: `backend` with
+    /// `settings` (TOML) and each admin credential read from a file.
     pub(crate) async fn hosting(
+        clock: TestClock,
         path: &str,
         backend: &str,
         settings: &str,
@@ -123,11 +161,41 @@ impl TestServer {
                 })
                 .collect(),
         };
-        Self::start_with(|config| config.issuers = vec![hosted]).await
+        Self::start_on(clock, |config| config.issuers = vec![hosted]).await
     }
 
     /// Starts a server whose configuration `tune` may change (`addr` and `data_dir` are set).
     pub(crate) async fn start_with(tune: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::start_on(TestClock::manual(), tune).await
+    }
+
+    /// Another replica of this server: the same issuer identifier (a load balancer's, in
+    /// production) and database, a data directory of its own given this one's key files (every
+    /// replica needs the same keys), the same clock, and this server's admin token. Its
+    /// `endpoint` is its own address. Keep this server alive as long as the replica: it owns
+    /// the database.
+    pub(crate) async fn replica(&self) -> Self {
+        let config = self.config.clone();
+        let mut replica = Self::start_on(self.clock.clone(), |tuned| {
+            *tuned = ServerConfig {
+                addr: tuned.addr,
+                data_dir: tuned.data_dir.clone(),
+                public_url: Some(config.issuer_identifier()),
+                ..config
+            };
+            std::fs::create_dir_all(&tuned.data_dir).unwrap();
+            for file in ["server.key", "signing-keys.json"] {
+                std::fs::copy(self.data_dir().join(file), tuned.data_dir.join(file)).unwrap();
+            }
+        })
+        .await;
+        replica.admin = self.admin.clone();
+        replica.endpoint = format!("http://{}/credential-issuer", replica.config.addr);
+        replica
+    }
+
+    /// Starts a server reading `clock`, with the configuration `tune` may change.
+    async fn start_on(clock: TestClock, tune: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut config = ServerConfig {
@@ -146,12 +214,12 @@ impl TestServer {
             None
         };
         tune(&mut config);
-        let (states, bootstrap) = AppState::open_gateway(&config).await.unwrap();
+        let (states, bootstrap) = AppState::open_gateway_with_clock(&config, clock.server_clock())
+            .await
+            .unwrap();
         let state = states[0].clone();
-        let admin = bootstrap
-            .expect("a first start mints a bootstrap token")
-            .expose()
-            .to_owned();
+        // A replica joins a database that has its bootstrap token already.
+        let admin = bootstrap.map(|t| t.expose().to_owned()).unwrap_or_default();
         let task = tokio::spawn({
             let states = states.clone();
             async move {
@@ -166,10 +234,29 @@ impl TestServer {
             state,
             states,
             dir,
+            clock,
+            config,
             client: reqwest::Client::new(),
             task,
             database,
         }
+    }
+
+    /// Moves this server's clock (and its replicas') forward by `by`.
+    pub(crate) fn advance(&self, by: Duration) {
+        match &self.clock {
+            TestClock::Manual(clock) => clock.advance(by),
+            TestClock::System => panic!("this server reads the system clock"),
+        }
+    }
+
+    /// Runs one pass of the time-driven work over every issuer served, as the background
+    /// sweep does, and asserts that no step failed.
+    pub(crate) async fn sweep(&self) -> SweepReport {
+        let contexts: Vec<_> = self.states.iter().map(|s| s.context().clone()).collect();
+        let report = sweep_once(&contexts).await;
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        report
     }
 
     /// The database URL to give a server process or subcommand working on this server's

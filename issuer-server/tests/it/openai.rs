@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_schema};
-use crate::vendor_rig::{Prism, eventually, openai_spec, serve_fake};
+use crate::harness::{TestClock, TestServer, assert_schema};
+use crate::vendor_rig::{Prism, openai_spec, serve_fake};
 
 /// The admin key the fake accepts.
 pub(crate) const ADMIN_KEY: &str = "sk-admin-testrig0000000000000000";
@@ -320,6 +320,11 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) async fn start(test: &str, key_kind: &str) -> Option<Self> {
+        Self::start_on(TestClock::manual(), test, key_kind).await
+    }
+
+    /// Like [`start`](Self::start), the server reading `clock`.
+    pub(crate) async fn start_on(clock: TestClock, test: &str, key_kind: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let spec = openai_spec();
         let (fake, addr) = start_fake().await;
@@ -330,8 +335,8 @@ impl Rig {
             "base_url = \"{}\"\nproject_id = \"{PROJECT}\"\nkey_kind = \"{key_kind}\"\n",
             prism.url
         );
-        let server =
-            TestServer::hosting("openai", "openai", &settings, &[("admin_key", key_file)]).await;
+        let credentials = [("admin_key", key_file)];
+        let server = TestServer::hosting(clock, "openai", "openai", &settings, &credentials).await;
         Some(Self {
             fake,
             prism,
@@ -424,11 +429,15 @@ async fn openai_project_keys_are_service_accounts_rotated_by_create_then_delete(
         .unwrap()
         .to_owned();
     assert_eq!(rig.fake.lock().unwrap().project_keys.len(), 2);
-    eventually("the old service account is deleted", || {
+    server.advance(std::time::Duration::from_secs(1));
+    server.sweep().await;
+    {
         let keys = rig.fake.lock().unwrap();
-        keys.project_keys.len() == 1 && keys.project_keys.contains_key(&new_key)
-    })
-    .await;
+        assert!(
+            keys.project_keys.len() == 1 && keys.project_keys.contains_key(&new_key),
+            "the old service account is deleted"
+        );
+    }
 
     // REQ-LIST-7: a key made in the console is adopted by list, and revoking it deletes it.
     rig.fake.lock().unwrap().project_keys.insert(

@@ -57,6 +57,8 @@ async fn wait_for(client: &reqwest::Client, url: &str, want: u16) -> (u16, Optio
         if got.0 == want || Instant::now() > deadline {
             return got;
         }
+        // Polls the server over its socket: readyz changes when the pool's connection to the
+        // relay fails or comes back (a socket timeout in sqlx, not the server's clock).
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

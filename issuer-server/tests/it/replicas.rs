@@ -2,17 +2,20 @@
 //! a database and their key files, and nothing else. Concurrent rotations of the same
 //! credentials on both serialise, the audit chain stays one line, time-driven transitions are
 //! recorded once, and `kill -9` of one replica loses no acknowledged write while the other
-//! keeps serving (DESIGN.md section 8).
+//! keeps serving (DESIGN.md section 8). The time-driven tests run their replicas in this
+//! process instead (each with its own store, as a process has), to share a clock they move.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use credential_issuer_server::clock::ManualClock;
 use credential_issuer_spec::audit::verify_chain;
-use credential_issuer_spec::{AuditAction, AuditEvent, GENESIS_HASH, Outcome};
+use credential_issuer_spec::{AuditAction, AuditEvent, GENESIS_HASH, Outcome, Timestamp};
 use serde_json::{Value, json};
 
+use crate::harness::TestServer;
 use crate::postgres::TestDatabase;
 
 /// The issuer identifier both replicas serve: a load balancer's address in production; here a
@@ -77,6 +80,7 @@ impl Replica {
             {
                 return replica;
             }
+            // Waits for the server process to listen and answer on its socket.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("replica {} did not become ready", replica.base);
@@ -348,9 +352,13 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
         return;
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Each acknowledged create adds a permit; the test waits for a number of them instead of
+    // for time to pass.
+    let acknowledgements = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
     let mut writers = Vec::new();
     for writer in 0..8 {
         let (client, token, stop) = (pair.client.clone(), pair.token.clone(), stop.clone());
+        let acknowledgements = acknowledgements.clone();
         let endpoint = pair.replicas()[writer % 2].endpoint();
         writers.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
@@ -371,6 +379,7 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
                         if let Ok(json) = reply.json::<Value>().await {
                             acknowledged
                                 .push((Instant::now(), json["id"].as_str().unwrap().to_owned()));
+                            acknowledgements.add_permits(1);
                         }
                     }
                     _ => break,
@@ -379,10 +388,27 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
             acknowledged
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let acknowledged_by = |count: u32| {
+        let acknowledgements = acknowledgements.clone();
+        async move {
+            tokio::time::timeout(
+                Duration::from_secs(60),
+                acknowledgements.acquire_many(count),
+            )
+            .await
+            .expect("the replicas kept acknowledging creates")
+            .unwrap()
+            .forget();
+        }
+    };
+    // Both replicas under load, then one is killed mid-stream.
+    acknowledged_by(80).await;
     pair.a.kill();
     let killed_at = Instant::now();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Writers to the killed replica stop at their first failure; the others go on. Permits
+    // taken from here on are acknowledgements at or after the kill.
+    acknowledgements.forget_permits(usize::MAX);
+    acknowledged_by(40).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut acknowledged = Vec::new();
     for writer in writers {
@@ -439,48 +465,39 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
 }
 
 /// REQ-AUD-5, REQ-AUD-11: a grace period that ends while two replicas run is recorded once,
-/// by one of them, as one `version.expire` event per version.
+/// by one of them, as one `version.expire` event per version. The replicas run in this process,
+/// each with its own store, pool and sweep lease (as separate processes have), and share a
+/// clock that the test moves past the grace periods; both then sweep at once, beside their
+/// background sweeps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn grace_periods_end_once_across_replicas() {
-    let Some(pair) = Pair::start().await else {
+    let Some(database) = TestDatabase::create().await else {
         return;
     };
+    let a = TestServer::start_with(|config| config.database.url = Some(database.url())).await;
+    let b = a.replica().await;
     let mut ids = Vec::new();
     for n in 0..10 {
-        let on = pair.replicas()[n % 2];
-        let created: Value = pair
-            .create(on, &format!("graceful {n}"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let on = [&a, &b][n % 2];
+        let created = on.create(&["events:read"]).await;
         let id = created["id"].as_str().unwrap().to_owned();
-        let reply = pair
-            .client
-            .post(format!("{}/credentials/{id}/rotate", on.endpoint()))
-            .bearer_auth(&pair.token)
-            .json(&json!({ "mode": "overlap", "grace_period_seconds": 1 }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), 200);
+        let reply = on
+            .post(
+                &format!("/credentials/{id}/rotate"),
+                &json!({ "mode": "overlap", "grace_period_seconds": 1 }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
         ids.push(id);
     }
-    // Both sweepers run every second; wait until every grace period is over and swept.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let events = loop {
-        let events = pair.audit(&pair.a).await;
-        let expired = events
-            .iter()
-            .filter(|e| e.action == AuditAction::VersionExpire)
-            .count();
-        if expired >= ids.len() || Instant::now() > deadline {
-            tokio::time::sleep(Duration::from_millis(2500)).await;
-            break pair.audit(&pair.a).await;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    a.advance(Duration::from_millis(1500));
+    tokio::join!(a.sweep(), b.sweep());
+    let events: Vec<AuditEvent> = a
+        .audit()
+        .await
+        .into_iter()
+        .map(|e| serde_json::from_value(e).unwrap())
+        .collect();
     assert_one_line(&events);
     for id in &ids {
         let expiries = events
@@ -510,9 +527,11 @@ async fn racing_sweeps_record_each_transition_once() {
         ..Default::default()
     };
     config.database.url = Some(database.url());
-    let (state, token) = credential_issuer_server::AppState::open(&config)
-        .await
-        .unwrap();
+    let clock = std::sync::Arc::new(ManualClock::starting_at(Timestamp::now()));
+    let (state, token) =
+        credential_issuer_server::AppState::open_with_clock(&config, clock.clone())
+            .await
+            .unwrap();
     let token = token.unwrap().expose().to_owned();
     let context = state.context().clone();
     // Served without the background sweeper: the sweeps below are the only ones.
@@ -545,7 +564,7 @@ async fn racing_sweeps_record_each_transition_once() {
         assert_eq!(rotated.status(), 200);
         ids.push(id);
     }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     let sweeps: Vec<_> = (0..8)
         .map(|_| {
             let context = context.clone();

@@ -174,7 +174,7 @@ async fn ask_approve_narrower_collect_once_expire() {
         "expiry beyond the approved TTL"
     );
 
-    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    server.advance(std::time::Duration::from_millis(2300));
     assert_eq!(server.introspect(&secret).await, json!({ "active": false }));
 
     let actions: Vec<String> = server
@@ -430,7 +430,7 @@ async fn undecided_requests_expire_and_never_yield_a_credential() {
         .await
         .json();
     let id = created["id"].as_str().unwrap().to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    server.advance(std::time::Duration::from_millis(2300));
     assert_eq!(
         server.get(&format!("/requests/{id}")).await.json()["status"],
         "expired"
@@ -449,6 +449,7 @@ async fn undecided_requests_expire_and_never_yield_a_credential() {
         )
         .await;
     collect.assert_problem(409, "request-not-pending");
+    server.sweep().await;
     let expiries = server
         .audit()
         .await

@@ -1,8 +1,12 @@
 //! The conformance suite against every shim issuer, through the vendor rigs: every operation a
 //! shim's manifest claims is checked, with mutations; the others are skipped with the
-//! manifest's reason. Zero failures, no allowlist.
+//! manifest's reason. Zero failures, no allowlist. The suite checks an issuer from outside and
+//! waits real time for what it checks (a grace period ending), so these servers read the system
+//! clock.
 
 use credential_issuer_conformance::{Config, Outcome, run};
+
+use crate::harness::TestClock;
 
 async fn conform(name: &str, issuer: String, token: String) {
     let report = run(Config {
@@ -32,7 +36,9 @@ async fn conform(name: &str, issuer: String, token: String) {
 
 #[tokio::test]
 async fn conformance_openai_project_keys() {
-    let Some(rig) = crate::openai::Rig::start("conformance openai", "project_key").await else {
+    let Some(rig) =
+        crate::openai::Rig::start_on(TestClock::System, "conformance openai", "project_key").await
+    else {
         return;
     };
     let issuer = format!("{}/openai", rig.server.issuer);
@@ -41,7 +47,10 @@ async fn conformance_openai_project_keys() {
 
 #[tokio::test]
 async fn conformance_openai_admin_keys() {
-    let Some(rig) = crate::openai::Rig::start("conformance openai admin", "admin_key").await else {
+    let Some(rig) =
+        crate::openai::Rig::start_on(TestClock::System, "conformance openai admin", "admin_key")
+            .await
+    else {
         return;
     };
     let issuer = format!("{}/openai", rig.server.issuer);
@@ -50,7 +59,8 @@ async fn conformance_openai_admin_keys() {
 
 #[tokio::test]
 async fn conformance_github_installation_tokens() {
-    let Some(rig) = crate::github::Rig::start("conformance github").await else {
+    let Some(rig) = crate::github::Rig::start_on(TestClock::System, "conformance github").await
+    else {
         return;
     };
     let issuer = format!("{}/github", rig.server.issuer);
@@ -59,7 +69,7 @@ async fn conformance_github_installation_tokens() {
 
 #[tokio::test]
 async fn conformance_anthropic() {
-    let rig = crate::anthropic::Rig::start("inactive").await;
+    let rig = crate::anthropic::Rig::start_on(TestClock::System, "inactive").await;
     rig.fake
         .lock()
         .unwrap()

@@ -174,6 +174,7 @@ impl Prism {
             {
                 return Some(prism);
             }
+            // Waits for the Prism process to listen on its socket.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("Prism did not listen within 60 s:\n{}", prism.log_text());
@@ -200,15 +201,4 @@ pub(crate) async fn serve_fake(router: axum::Router) -> SocketAddr {
         axum::serve(listener, router).await.unwrap();
     });
     addr
-}
-
-/// Waits until `check` holds (10 s at most).
-pub(crate) async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..100 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }

@@ -120,6 +120,26 @@ fn age_days(seconds: u64) -> u64 {
     seconds.div_ceil(DAY).clamp(1, MAX_AGE_DAYS)
 }
 
+impl BedrockBackend {
+    /// Deletes `key` (a key already gone is success).
+    async fn delete(&self, key: &VendorKey) -> Result<(), BackendError> {
+        let user = key.attribute("user_name").unwrap_or(&self.user_name);
+        let params = [
+            ("UserName", user),
+            ("ServiceSpecificCredentialId", key.id.as_str()),
+        ];
+        match self
+            .client
+            .call::<serde::de::IgnoredAny>("DeleteServiceSpecificCredential", &params)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_no_such_entity() => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
 #[async_trait]
 impl Backend for BedrockBackend {
     fn kind(&self) -> &'static str {
@@ -138,7 +158,7 @@ impl Backend for BedrockBackend {
             let held = self.list_credentials().await?.len();
             if held >= KEYS_PER_USER as usize {
                 for key in &replacing.valid {
-                    self.retire(key).await?;
+                    self.delete(key).await?;
                 }
                 retired_replaced = true;
             }
@@ -176,24 +196,11 @@ impl Backend for BedrockBackend {
         })
     }
 
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
-        let user = key.attribute("user_name").unwrap_or(&self.user_name);
-        let params = [
-            ("UserName", user),
-            ("ServiceSpecificCredentialId", key.id.as_str()),
-        ];
-        match self
-            .client
-            .call::<serde::de::IgnoredAny>("DeleteServiceSpecificCredential", &params)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) if error.is_no_such_entity() => Ok(()),
-            Err(error) => Err(error.into()),
-        }
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
+        self.delete(key).await
     }
 
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, _now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         Ok(self
             .list_credentials()
             .await?

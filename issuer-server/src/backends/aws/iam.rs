@@ -330,7 +330,7 @@ impl Backend for IamBackend {
         })
     }
 
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, _now: Timestamp) -> Result<(), BackendError> {
         self.delete_key(key).await?;
         if key.attribute(OWNED_USER).is_some()
             && let Some(user) = self.user_of(key)
@@ -340,7 +340,7 @@ impl Backend for IamBackend {
         Ok(())
     }
 
-    async fn list(&self) -> Result<Vec<ListedKey>, BackendError> {
+    async fn list(&self, _now: Timestamp) -> Result<Vec<ListedKey>, BackendError> {
         let users = match &self.owner {
             Owner::User(user) => vec![(false, user.clone())],
             Owner::Group(group) => self.group_users(group).await?,

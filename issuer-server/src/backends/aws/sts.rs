@@ -154,12 +154,12 @@ impl Backend for StsBackend {
     }
 
     /// A session ends only by itself: retired once its expiration has passed, refused before.
-    async fn retire(&self, key: &VendorKey) -> Result<(), BackendError> {
+    async fn retire(&self, key: &VendorKey, now: Timestamp) -> Result<(), BackendError> {
         let expiration = key
             .attribute("expiration")
             .and_then(|t| t.parse::<Timestamp>().ok());
         match expiration {
-            Some(at) if at <= Timestamp::now() => Ok(()),
+            Some(at) if at <= now => Ok(()),
             Some(until) => Err(BackendError::NotYet {
                 until,
                 reason: "AWS STS cannot end a session before it expires".to_owned(),

@@ -84,6 +84,7 @@ impl Moto {
                 up = true;
                 break;
             }
+            // Waits for the moto_server process to listen on its socket.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert!(up, "moto_server did not start on port {port}");
