@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use axum::{Router, routing::get};
 use credential_issuer_server::backends::native::NativeBackend;
 use credential_issuer_server::backends::*;
-use credential_issuer_server::{AppState, crypto::keys::ServerKeys, issuer::*, signing::*};
-use credential_issuer_server::{store::sqlite::SqliteStore, tokens::mint_token};
+use credential_issuer_server::{AppState, crypto::keys::ServerKeys, crypto::signing::*, issuer::*};
+use credential_issuer_server::{lifecycle::mint_token, store::sqlite::SqliteStore};
 use credential_issuer_spec::{ApiScope, ExpiryPolicy, IssuerId, NativeSecretFormat, RotationMode};
 use credential_issuer_spec::{RotationPolicy, Secret, Timestamp};
 

@@ -30,11 +30,8 @@ pub mod lifecycle;
 pub mod model;
 pub mod openapi;
 pub mod serve;
-pub mod signing;
 mod state;
 pub mod store;
-pub mod sweep;
-pub mod tokens;
 
 pub use http::{app, gateway_app};
 pub use state::{AppState, BOOTSTRAP_TOKEN_FILE, StartupError};

@@ -24,7 +24,7 @@ pub async fn run_gateway(listener: TcpListener, states: Vec<AppState>) -> std::i
         let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             ticker.tick().await;
-            crate::sweep::sweep_once(&contexts).await;
+            crate::lifecycle::sweep_once(&contexts).await;
         }
     }));
     axum::serve(listener, crate::gateway_app(states))

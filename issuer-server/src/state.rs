@@ -10,13 +10,13 @@ use sha2::{Digest, Sha256};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
 use crate::crypto::keys::{ServerKeys, write_private};
+use crate::crypto::signing::{SigningError, SigningKeys};
 use crate::crypto::vault::Vault;
 use crate::gateway::GatewayError;
 use crate::issuer::{IssuerProfile, ProfileError, default_permission_schema, native_backend};
 use crate::lifecycle::Context;
-use crate::signing::{SigningError, SigningKeys};
+use crate::lifecycle::mint_token_at;
 use crate::store::{Store, StoreError};
-use crate::tokens::mint_token_at;
 use credential_issuer_spec::manifest::SIGNED_MANIFEST_TYPE;
 
 /// The file the bootstrap token is written to on first start.
@@ -268,8 +268,8 @@ impl AppState {
 
     /// Runs one pass of the time-driven work for this issuer (what the server's background
     /// sweep does every [`SWEEP_INTERVAL`](crate::serve::SWEEP_INTERVAL)) and says what it did.
-    pub async fn sweep_once(&self) -> crate::sweep::SweepReport {
-        crate::sweep::sweep_once(std::slice::from_ref(&self.context)).await
+    pub async fn sweep_once(&self) -> crate::lifecycle::SweepReport {
+        crate::lifecycle::sweep_once(std::slice::from_ref(&self.context)).await
     }
 
     /// The clock this issuer reads the time from.

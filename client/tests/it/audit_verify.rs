@@ -227,7 +227,8 @@ async fn a_manifest_whose_signature_does_not_verify_is_refused() {
 #[tokio::test]
 async fn es256_issuers_are_verified_too() {
     let server =
-        Server::start_with(credential_issuer_server::signing::SigningAlgorithm::Es256).await;
+        Server::start_with(credential_issuer_server::crypto::signing::SigningAlgorithm::Es256)
+            .await;
     let state = tempfile::tempdir().unwrap();
     some_events(&server, 2).await;
     let jwks: Value = reqwest::get(format!("{}/credential-issuer/jwks.json", server.issuer))

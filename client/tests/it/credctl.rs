@@ -357,7 +357,7 @@ async fn an_agent_requests_waits_and_collects_once_approved() {
             Some(credential_issuer_server::issuer::policy::AccessPolicy::default());
     })
     .await;
-    let minted = credential_issuer_server::tokens::mint_token(
+    let minted = credential_issuer_server::lifecycle::mint_token(
         &server.state.context().keys.token_mac,
         "agent",
         [ApiScope::RequestsCreate].into(),

@@ -14,10 +14,10 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start() -> Self {
-        Self::start_with(credential_issuer_server::signing::SigningAlgorithm::EdDsa).await
+        Self::start_with(credential_issuer_server::crypto::signing::SigningAlgorithm::EdDsa).await
     }
     pub(crate) async fn start_with(
-        signing_alg: credential_issuer_server::signing::SigningAlgorithm,
+        signing_alg: credential_issuer_server::crypto::signing::SigningAlgorithm,
     ) -> Self {
         Self::start_configured(|config| config.signing_alg = signing_alg).await
     }

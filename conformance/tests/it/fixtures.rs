@@ -127,7 +127,7 @@ pub(crate) async fn start_with(fault: Option<Fault>, access_requests: bool) -> I
     let (state, token) = AppState::open(&config).await.unwrap();
     let token = token.unwrap().expose().to_owned();
     let restricted = {
-        use credential_issuer_server::tokens::mint_token;
+        use credential_issuer_server::lifecycle::mint_token;
         use credential_issuer_spec::ApiScope;
         let scopes = [
             ApiScope::CredentialsCreate,
@@ -151,7 +151,7 @@ pub(crate) async fn start_with(fault: Option<Fault>, access_requests: bool) -> I
         minted.token.expose().to_owned()
     };
     let requester = {
-        use credential_issuer_server::tokens::mint_token;
+        use credential_issuer_server::lifecycle::mint_token;
         let scopes = [credential_issuer_spec::ApiScope::RequestsCreate].into();
         let minted = mint_token(&state.context().keys.token_mac, "requester", scopes, None);
         state

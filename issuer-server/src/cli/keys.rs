@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{Global, fail};
-use crate::signing::{SIGNING_KEYS_FILE, SigningAlgorithm, SigningKeys};
+use crate::crypto::signing::{SIGNING_KEYS_FILE, SigningAlgorithm, SigningKeys};
 
 /// `keys` subcommands.
 #[derive(Debug, Subcommand)]

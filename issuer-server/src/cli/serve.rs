@@ -73,7 +73,7 @@ pub struct ServeArgs {
     /// Algorithm of new signing keys (existing keys keep theirs) [default: EdDSA].
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long, value_enum, env = "CREDENTIAL_ISSUER_SIGNING_ALG")]
-    pub signing_alg: Option<crate::signing::SigningAlgorithm>,
+    pub signing_alg: Option<crate::crypto::signing::SigningAlgorithm>,
     /// Most PostgreSQL connections this server opens [default: 16].
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long, env = "CREDENTIAL_ISSUER_DATABASE_MAX_CONNECTIONS")]

@@ -81,7 +81,7 @@ async fn create_token(
     };
     let authority = (!args.authority.is_empty()).then(|| args.authority.clone());
     let minted =
-        crate::tokens::mint_token(&keys.token_mac, &args.label, args.scope_set(), authority);
+        crate::lifecycle::mint_token(&keys.token_mac, &args.label, args.scope_set(), authority);
     if let Err(error) = store.insert_token(&minted.record).await {
         return fail(&error.to_string());
     }

@@ -55,7 +55,7 @@ pub struct ServerConfig {
     /// The lifetime of credentials created without `expires_in`; none means no expiry.
     pub default_ttl_seconds: Option<u64>,
     /// The algorithm of new signing keys.
-    pub signing_alg: crate::signing::SigningAlgorithm,
+    pub signing_alg: crate::crypto::signing::SigningAlgorithm,
     /// Agent access requests, when offered (by the native issuer).
     pub access_requests: Option<crate::issuer::policy::AccessPolicy>,
     /// The other issuers this server hosts (the gateway), from `[[issuers]]` in the TOML file.

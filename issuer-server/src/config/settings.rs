@@ -10,9 +10,9 @@ use figment::providers::Serialized;
 use serde::{Deserialize, Serialize};
 
 use super::{LogFormat, ServerConfig};
+use crate::crypto::signing::SigningAlgorithm;
 use crate::gateway::HostedIssuer;
 use crate::issuer::policy::AccessPolicy;
-use crate::signing::SigningAlgorithm;
 use crate::store::postgres::PoolSettings;
 use crate::store::{DatabaseUrl, StoreSettings};
 

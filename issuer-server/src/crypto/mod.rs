@@ -9,4 +9,6 @@
 pub mod keys;
 pub mod minting;
 pub mod sealing;
+pub mod signing;
+pub mod tokens;
 pub mod vault;

@@ -2,8 +2,8 @@
 
 use super::{Caller, Context};
 use crate::crypto::minting::{macs_equal, secret_mac};
+use crate::crypto::tokens::token_format;
 use crate::store::StoreError;
-use crate::tokens::token_format;
 
 /// Why a caller is not authenticated.
 #[derive(Debug, thiserror::Error)]

@@ -92,7 +92,7 @@ pub enum LifecycleError {
     Store(#[from] StoreError),
     /// A signature could not be made.
     #[error("signing failed")]
-    Signing(#[from] crate::signing::SigningError),
+    Signing(#[from] crate::crypto::signing::SigningError),
     /// A stored response could not be opened.
     #[error("a stored response could not be opened")]
     Seal(#[from] crate::crypto::sealing::SealError),

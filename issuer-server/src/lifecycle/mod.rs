@@ -19,6 +19,8 @@ mod requests;
 mod retirement;
 mod revoke;
 mod rotate;
+mod sweep;
+mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -43,6 +45,8 @@ pub use requests::{
 pub use retirement::retire_due;
 pub use revoke::revoke;
 pub use rotate::rotate;
+pub use sweep::{SweepReport, sweep_once};
+pub use tokens::{MintedToken, mint_token, mint_token_at};
 
 use crate::clock::Clock;
 use crate::crypto::keys::ServerKeys;
@@ -65,7 +69,7 @@ pub struct Context {
     /// The issuer served.
     pub issuer: Arc<IssuerProfile>,
     /// The keys that sign the manifest and audit checkpoints.
-    pub signing: Arc<crate::signing::SigningKeys>,
+    pub signing: Arc<crate::crypto::signing::SigningKeys>,
     /// Turns of rotations per credential.
     pub rotations: Arc<CredentialLocks>,
     /// Held shared by every operation that mints a vendor key, from before the vendor call

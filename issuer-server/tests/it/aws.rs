@@ -98,7 +98,7 @@ impl Gateway {
     /// does.
     async fn sweep(&self) {
         let contexts: Vec<_> = self.states.iter().map(|s| s.context().clone()).collect();
-        let report = credential_issuer_server::sweep::sweep_once(&contexts).await;
+        let report = credential_issuer_server::lifecycle::sweep_once(&contexts).await;
         assert!(report.failures.is_empty(), "{:?}", report.failures);
     }
 

@@ -15,11 +15,11 @@ use credential_issuer_server::backends::{
 };
 use credential_issuer_server::clock::ManualClock;
 use credential_issuer_server::crypto::keys::ServerKeys;
+use credential_issuer_server::crypto::signing::{SigningAlgorithm, SigningKeys};
 use credential_issuer_server::gateway::HostedIssuer;
 use credential_issuer_server::issuer::{IssuerProfile, default_permission_schema};
-use credential_issuer_server::signing::{SigningAlgorithm, SigningKeys};
+use credential_issuer_server::lifecycle::mint_token;
 use credential_issuer_server::store::sqlite::SqliteStore;
-use credential_issuer_server::tokens::mint_token;
 use credential_issuer_server::{AppState, serve};
 use credential_issuer_spec::{
     ApiScope, ExpiryPolicy, IssuerId, Limitation, NativeSecretFormat, Operation, RotationMode,

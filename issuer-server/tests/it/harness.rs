@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use credential_issuer_server::clock::{Clock, ManualClock, SystemClock};
 use credential_issuer_server::config::ServerConfig;
-use credential_issuer_server::sweep::{SweepReport, sweep_once};
-use credential_issuer_server::tokens::mint_token;
+use credential_issuer_server::lifecycle::mint_token;
+use credential_issuer_server::lifecycle::{SweepReport, sweep_once};
 use credential_issuer_server::{AppState, serve};
 use credential_issuer_spec::{ApiScope, Grant, Timestamp};
 use reqwest::{Method, StatusCode};

@@ -340,7 +340,7 @@ async fn policy_can_approve_a_requester_automatically() {
         });
     })
     .await;
-    let mut minted = credential_issuer_server::tokens::mint_token(
+    let mut minted = credential_issuer_server::lifecycle::mint_token(
         &server.state.context().keys.token_mac,
         "auto",
         [ApiScope::RequestsCreate].into(),

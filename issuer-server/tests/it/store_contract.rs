@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_issuer_server::crypto::keys::Key;
+use credential_issuer_server::lifecycle::mint_token;
 use credential_issuer_server::model::{
     AccessRequestRecord, AuditEntry, CredentialRecord, ExposureRecord, IdempotencyKey,
     StoredOutcome, StoredResponse, VendorKey, VersionRecord,
@@ -14,7 +15,6 @@ use credential_issuer_server::model::{
 use credential_issuer_server::store::{
     AuditQuery, CredentialFilter, StatusAt, Store, StoreError, StoreSettings,
 };
-use credential_issuer_server::tokens::mint_token;
 use credential_issuer_spec::audit::verify_chain;
 use credential_issuer_spec::{
     AccessRequestStatus, ApiScope, AuditAction, CredentialId, CredentialStatus, GENESIS_HASH,

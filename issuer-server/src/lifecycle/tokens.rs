@@ -1,16 +1,14 @@
-//! Issuer-API tokens: the bearer tokens callers present (`credentials:create`, `audit:read`, ...).
-//! Stored only as a keyed hash; the token itself is shown once, when minted.
+//! Minting issuer-API tokens: the bearer tokens callers present (`credentials:create`,
+//! `audit:read`, ...). Stored only as a keyed hash; the token itself is shown once, when minted.
 
 use std::collections::BTreeSet;
 
-use credential_issuer_spec::{ApiScope, Grant, NativeSecretFormat, Secret, Timestamp};
+use credential_issuer_spec::{ApiScope, Grant, Secret, Timestamp};
 
 use crate::crypto::keys::Key;
 use crate::crypto::minting::{mint, secret_mac};
+use crate::crypto::tokens::token_format;
 use crate::model::TokenRecord;
-
-/// The prefix of issuer-API tokens, distinct from credential secrets so scanners tell them apart.
-pub const TOKEN_PREFIX: &str = "cit_";
 
 /// A token just minted: the record to store and the token to show once.
 #[derive(Debug)]
@@ -19,14 +17,6 @@ pub struct MintedToken {
     pub record: TokenRecord,
     /// What to give the caller.
     pub token: Secret,
-}
-
-/// The token format (prefix + base62 + checksum).
-pub fn token_format() -> NativeSecretFormat {
-    match NativeSecretFormat::new(TOKEN_PREFIX) {
-        Ok(format) => format,
-        Err(_) => unreachable!("the token prefix is well-formed"),
-    }
 }
 
 /// Mints a token with `scopes` and an optional `authority` ceiling, made now by the system

@@ -4,7 +4,7 @@
 //! [`SWEEP_INTERVAL`](crate::serve::SWEEP_INTERVAL); tests call it directly after moving a
 //! [`ManualClock`](crate::clock::ManualClock) forward, so that none waits for time to pass.
 
-use crate::lifecycle::{self, Context, LifecycleError, expiry};
+use super::{Context, LifecycleError, expiry};
 
 /// What one pass did.
 #[derive(Debug, Default)]
@@ -72,12 +72,12 @@ pub async fn sweep_once(contexts: &[Context]) -> SweepReport {
     let Some(first) = contexts.first() else {
         return report;
     };
-    match lifecycle::purge_expired_responses(first).await {
+    match super::purge_expired_responses(first).await {
         Ok(purged) => report.purged_responses = purged,
         Err(error) => report.failed(SweepStep::PurgeResponses, error),
     }
     for context in contexts {
-        match lifecycle::expire_requests(context).await {
+        match super::expire_requests(context).await {
             Ok(expired) => report.expired_requests += expired,
             Err(error) => report.failed(SweepStep::ExpireRequests, error),
         }
@@ -94,7 +94,7 @@ pub async fn sweep_once(contexts: &[Context]) -> SweepReport {
             Err(error) => report.failed(SweepStep::Expiry, error),
         }
     }
-    match lifecycle::retire_due(contexts).await {
+    match super::retire_due(contexts).await {
         Ok(0) => {}
         Ok(retired) => {
             tracing::info!(retired, "vendor keys of ended versions retired");

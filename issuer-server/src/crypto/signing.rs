@@ -13,7 +13,7 @@ use josekit::jws::{ES256, EdDSA, JwsHeader};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::keys::write_private;
+use super::keys::write_private;
 
 /// The file holding the private signing keys, newest first.
 pub const SIGNING_KEYS_FILE: &str = "signing-keys.json";
