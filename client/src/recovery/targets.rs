@@ -2,7 +2,6 @@
 //! at a time), a command receiving the secret on standard input, or a webhook.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +9,7 @@ use credential_issuer_spec::Secret;
 use tokio::io::AsyncWriteExt;
 
 use super::inventory::{Target, WebhookMethod};
+use crate::atomic_write::{FileMode, write_atomically};
 
 /// Why a secret could not be installed. Never carries the secret (nor a command's output, which
 /// might echo it).
@@ -124,7 +124,7 @@ impl Installer {
                 let updated = set_env_line(&current, key, secret.expose());
                 let write_path = path.clone();
                 tokio::task::spawn_blocking(move || {
-                    write_atomically(&write_path, updated.as_bytes(), Some(0o600))
+                    write_atomically(&write_path, updated.as_bytes(), FileMode::KeepOr(0o600))
                 })
                 .await
                 .map_err(|e| TargetError::File {
@@ -246,43 +246,6 @@ fn set_env_line(text: &str, key: &str, value: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Writes `contents` to `path` through a temporary file in the same directory, fsynced and
-/// renamed over it, so that a crash leaves the old or the new file, never half of one. A new
-/// file gets `mode` (default 0644); an existing one keeps its mode.
-pub fn write_atomically(path: &Path, contents: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.credctl-{}", uuid::Uuid::new_v4()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let existing = std::fs::metadata(path).ok().map(|m| m.permissions().mode());
-        options.mode(existing.or(mode).unwrap_or(0o644) & 0o7777);
-    }
-    let result = (|| {
-        let mut file = options.open(&temp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        if let Ok(dir) = std::fs::File::open(&dir) {
-            dir.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }
 
 #[cfg(test)]
