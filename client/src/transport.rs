@@ -10,6 +10,7 @@ use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{ClientError, ProblemError};
@@ -162,7 +163,11 @@ impl Transport {
     /// Sends `request`, retrying when that is safe: an idempotent request answered 429, 503 or
     /// 409 `request-in-progress`, or cut off by a connection failure, is sent again after an
     /// exponential backoff with jitter (so that many clients cut off together do not come back
-    /// together), or after the answer's `Retry-After`, at most `max_retry_after` either way.
+    /// together), or after the answer's `Retry-After`, at most `max_retry_after` either way, up to
+    /// `max_retries` times. A request the issuer says is still in progress is asked for again
+    /// past that count, for as long as a request may take (`timeout`): it is this request's own
+    /// earlier attempt (same `Idempotency-Key`), cut off on this side but still running at the
+    /// issuer, and its answer comes once it ends.
     pub(crate) async fn send(&self, request: &Outgoing) -> Result<Reply, ClientError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.options.initial_backoff)
@@ -171,21 +176,29 @@ impl Transport {
             .with_max_times(self.options.max_retries as usize)
             .with_jitter();
         let max_wait = self.options.max_retry_after;
+        let in_progress_until = Instant::now() + self.options.timeout;
+        let in_progress_interval = (self.options.initial_backoff
+            * 2u32.saturating_pow(self.options.max_retries))
+        .min(max_wait);
         let attempt = || async {
             let result = self.send_once(request).await;
-            match retry_after(&result) {
-                Some(retry_after) if request.idempotent => Err(RetryableReply {
-                    result,
-                    retry_after,
-                }),
+            match Retry::of(&result) {
+                Some(retry) if request.idempotent => Err(RetryableReply { result, retry }),
                 _ => Ok(result),
             }
         };
         attempt
             .retry(backoff)
             .sleep(tokio::time::sleep)
-            .adjust(|retryable: &RetryableReply, backoff| {
-                backoff.map(|backoff| retryable.retry_after.unwrap_or(backoff).min(max_wait))
+            .adjust(|reply: &RetryableReply, backoff| {
+                let backoff = match backoff {
+                    Some(backoff) => backoff,
+                    None if reply.retry.in_progress && Instant::now() < in_progress_until => {
+                        in_progress_interval
+                    }
+                    None => return None,
+                };
+                Some(reply.retry.after.unwrap_or(backoff).min(max_wait))
             })
             .await
             .unwrap_or_else(|last| last.result)
@@ -236,27 +249,44 @@ impl Transport {
     }
 }
 
-/// An answer worth asking again for, and when the issuer said to.
+/// An answer worth asking again for.
 struct RetryableReply {
     result: Result<Reply, ClientError>,
-    retry_after: Option<Duration>,
+    retry: Retry,
 }
 
-/// Whether `result` is worth sending the request again for (`Some`), and the wait the issuer
-/// asked for, if it did.
-fn retry_after(result: &Result<Reply, ClientError>) -> Option<Option<Duration>> {
-    match result {
-        Ok(reply) if matches!(reply.status.as_u16(), 429 | 503) => Some(
-            reply
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
-        ),
-        // The same request (same Idempotency-Key) is still running at the issuer, for example
-        // after a crash cut the first attempt off: ask again in a moment.
-        Ok(reply) if reply.status.as_u16() == 409 && reply.is_in_progress() => Some(None),
-        Err(ClientError::Transport { .. }) => Some(None),
-        _ => None,
+/// Why an answer is worth asking again for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Retry {
+    /// The wait the issuer asked for (`Retry-After`), if it did.
+    after: Option<Duration>,
+    /// The same request (same `Idempotency-Key`) is still running at the issuer (REQ-IDEM-6).
+    in_progress: bool,
+}
+
+impl Retry {
+    /// Whether `result` is worth sending the request again for, and why.
+    fn of(result: &Result<Reply, ClientError>) -> Option<Self> {
+        match result {
+            Ok(reply) if matches!(reply.status.as_u16(), 429 | 503) => Some(Self {
+                after: reply
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+                in_progress: false,
+            }),
+            // The same request is still running at the issuer, for example after a crash cut
+            // the first attempt off: ask again in a moment.
+            Ok(reply) if reply.status.as_u16() == 409 && reply.is_in_progress() => Some(Self {
+                after: None,
+                in_progress: true,
+            }),
+            Err(ClientError::Transport { .. }) => Some(Self {
+                after: None,
+                in_progress: false,
+            }),
+            _ => None,
+        }
     }
 }
 
