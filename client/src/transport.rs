@@ -176,10 +176,13 @@ impl Transport {
             .with_max_times(self.options.max_retries as usize)
             .with_jitter();
         let max_wait = self.options.max_retry_after;
-        let in_progress_until = Instant::now() + self.options.timeout;
-        let in_progress_interval = (self.options.initial_backoff
-            * 2u32.saturating_pow(self.options.max_retries))
-        .min(max_wait);
+        // None: so far ahead that it cannot be told (a timeout of centuries).
+        let in_progress_until = Instant::now().checked_add(self.options.timeout);
+        let in_progress_interval = self
+            .options
+            .initial_backoff
+            .checked_mul(2u32.saturating_pow(self.options.max_retries))
+            .map_or(max_wait, |interval| interval.min(max_wait));
         let attempt = || async {
             let result = self.send_once(request).await;
             match Retry::of(&result) {
@@ -193,7 +196,9 @@ impl Transport {
             .adjust(|reply: &RetryableReply, backoff| {
                 let backoff = match backoff {
                     Some(backoff) => backoff,
-                    None if reply.retry.in_progress && Instant::now() < in_progress_until => {
+                    None if reply.retry.in_progress
+                        && in_progress_until.is_none_or(|until| Instant::now() < until) =>
+                    {
                         in_progress_interval
                     }
                     None => return None,
