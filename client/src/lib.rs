@@ -24,6 +24,11 @@
 //!
 //! The `credctl` binary of this crate is the command-line tool built on it.
 //!
+//! Features: `recovery` (the recovery workflow and [`atomic_write`]; adds toml, regex and
+//! tempfile) and `cli` (the `credctl` binary; adds clap, indicatif, comfy-table and the colour
+//! crates, and turns `recovery` on), both on by default. A library consumer that needs neither
+//! depends on this crate with `default-features = false`.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), credential_issuer_client::ClientError> {
 //! use credential_issuer_client::Client;
@@ -44,11 +49,14 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "recovery")]
+pub mod atomic_write;
 mod audit_log;
 mod client;
 pub mod discovery;
 mod error;
 mod issuer;
+#[cfg(feature = "recovery")]
 pub mod recovery;
 pub mod schemas;
 pub mod signature;

@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable as _};
 use credential_issuer_spec::Problem;
 use credential_issuer_spec::problem::PROBLEM_CONTENT_TYPE;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{ClientError, ProblemError};
@@ -22,7 +24,7 @@ pub struct TransportOptions {
     pub max_response_bytes: usize,
     /// Retries of idempotent requests after the first attempt.
     pub max_retries: u32,
-    /// The first backoff; doubled at each retry.
+    /// The first backoff; doubled at each retry, plus a random jitter of up to as much again.
     pub initial_backoff: Duration,
     /// The longest wait the client accepts from `Retry-After`.
     pub max_retry_after: Duration,
@@ -158,34 +160,53 @@ impl Transport {
         Self { http, options }
     }
 
-    /// Sends `request`, retrying when that is safe.
+    /// Sends `request`, retrying when that is safe: an idempotent request answered 429, 503 or
+    /// 409 `request-in-progress`, or cut off by a connection failure, is sent again after an
+    /// exponential backoff with jitter (so that many clients cut off together do not come back
+    /// together), or after the answer's `Retry-After`, at most `max_retry_after` either way, up to
+    /// `max_retries` times. A request the issuer says is still in progress is asked for again
+    /// past that count, for as long as a request may take (`timeout`): it is this request's own
+    /// earlier attempt (same `Idempotency-Key`), cut off on this side but still running at the
+    /// issuer, and its answer comes once it ends.
     pub(crate) async fn send(&self, request: &Outgoing) -> Result<Reply, ClientError> {
-        let mut attempt = 0;
-        loop {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.options.initial_backoff)
+            .with_factor(2.0)
+            .with_max_delay(self.options.max_retry_after)
+            .with_max_times(self.options.max_retries as usize)
+            .with_jitter();
+        let max_wait = self.options.max_retry_after;
+        // None: so far ahead that it cannot be told (a timeout of centuries).
+        let in_progress_until = Instant::now().checked_add(self.options.timeout);
+        let in_progress_interval = self
+            .options
+            .initial_backoff
+            .checked_mul(2u32.saturating_pow(self.options.max_retries))
+            .map_or(max_wait, |interval| interval.min(max_wait));
+        let attempt = || async {
             let result = self.send_once(request).await;
-            let retry_after = match &result {
-                Ok(reply) if matches!(reply.status.as_u16(), 429 | 503) => Some(
-                    reply
-                        .header("retry-after")
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs),
-                ),
-                // The same request (same Idempotency-Key) is still running at the issuer, for
-                // example after a crash cut the first attempt off: ask again in a moment.
-                Ok(reply) if reply.status.as_u16() == 409 && reply.is_in_progress() => Some(None),
-                Err(ClientError::Transport { .. }) => Some(None),
-                _ => None,
-            };
-            match retry_after {
-                Some(wait) if request.idempotent && attempt < self.options.max_retries => {
-                    let backoff = self.options.initial_backoff * 2u32.saturating_pow(attempt);
-                    let wait = wait.unwrap_or(backoff).min(self.options.max_retry_after);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                _ => return result,
+            match Retry::of(&result) {
+                Some(retry) if request.idempotent => Err(RetryableReply { result, retry }),
+                _ => Ok(result),
             }
-        }
+        };
+        attempt
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .adjust(|reply: &RetryableReply, backoff| {
+                let backoff = match backoff {
+                    Some(backoff) => backoff,
+                    None if reply.retry.in_progress
+                        && in_progress_until.is_none_or(|until| Instant::now() < until) =>
+                    {
+                        in_progress_interval
+                    }
+                    None => return None,
+                };
+                Some(reply.retry.after.unwrap_or(backoff).min(max_wait))
+            })
+            .await
+            .unwrap_or_else(|last| last.result)
     }
 
     async fn send_once(&self, request: &Outgoing) -> Result<Reply, ClientError> {
@@ -230,6 +251,47 @@ impl Transport {
             headers,
             body,
         })
+    }
+}
+
+/// An answer worth asking again for.
+struct RetryableReply {
+    result: Result<Reply, ClientError>,
+    retry: Retry,
+}
+
+/// Why an answer is worth asking again for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Retry {
+    /// The wait the issuer asked for (`Retry-After`), if it did.
+    after: Option<Duration>,
+    /// The same request (same `Idempotency-Key`) is still running at the issuer (REQ-IDEM-6).
+    in_progress: bool,
+}
+
+impl Retry {
+    /// Whether `result` is worth sending the request again for, and why.
+    fn of(result: &Result<Reply, ClientError>) -> Option<Self> {
+        match result {
+            Ok(reply) if matches!(reply.status.as_u16(), 429 | 503) => Some(Self {
+                after: reply
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+                in_progress: false,
+            }),
+            // The same request is still running at the issuer, for example after a crash cut
+            // the first attempt off: ask again in a moment.
+            Ok(reply) if reply.status.as_u16() == 409 && reply.is_in_progress() => Some(Self {
+                after: None,
+                in_progress: true,
+            }),
+            Err(ClientError::Transport { .. }) => Some(Self {
+                after: None,
+                in_progress: false,
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! | [`operations`] | each operation: method, path, scope, request and response |
 //! | [`access_request`] | agent access requests |
 //! | [`audit`] | audit events, the hash chain, checkpoints |
+//! | [`jwk`] | signing keys: the RFC 7638 thumbprint (`kid`, pins) |
 //! | [`problem`] | RFC 9457 problem details and the closed list of problem types |
 //! | [`auth`] | the issuer API's own scopes |
 //! | [`catalog`] | the JSON Schema documents generated from these types |
@@ -38,6 +39,7 @@ pub mod catalog;
 pub mod credential;
 pub mod id;
 pub mod issuer;
+pub mod jwk;
 pub mod manifest;
 mod nullable;
 pub mod operations;

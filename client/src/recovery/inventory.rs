@@ -30,6 +30,7 @@ use url::Url;
 
 use super::targets::{Installer, Readback};
 use super::{Issuers, RecoveryError};
+use crate::atomic_write::{FileMode, write_atomically};
 
 /// The usual name of the inventory file.
 pub const INVENTORY_FILE: &str = "credentials.toml";
@@ -194,7 +195,7 @@ impl Inventory {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        super::targets::write_atomically(path, text.as_bytes(), None).map_err(|source| {
+        write_atomically(path, text.as_bytes(), FileMode::KeepOr(0o644)).map_err(|source| {
             RecoveryError::Write {
                 path: path.to_owned(),
                 source,

@@ -1,5 +1,6 @@
 //! Installing a secret where it is used: a `.env` file (rewritten atomically, one writer per file
-//! at a time), a command receiving the secret on standard input, or a webhook.
+//! at a time), a command receiving the secret on standard input (all of it in the pipe before
+//! the command starts), or a webhook.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -7,9 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use credential_issuer_spec::Secret;
-use tokio::io::AsyncWriteExt;
 
 use super::inventory::{Target, WebhookMethod};
+use crate::atomic_write::{FileMode, write_atomically};
+
+/// The longest secret a command target accepts: what a pipe holds before its reader reads
+/// (`PIPE_BUF` on Linux, and the least a pipe holds there, one page). The secret is all in the
+/// pipe before the command starts, so that the command reads all of it or none even when
+/// credctl is killed meanwhile.
+pub const MAX_COMMAND_SECRET_BYTES: usize = 4096;
 
 /// Why a secret could not be installed. Never carries the secret (nor a command's output, which
 /// might echo it).
@@ -124,7 +131,7 @@ impl Installer {
                 let updated = set_env_line(&current, key, secret.expose());
                 let write_path = path.clone();
                 tokio::task::spawn_blocking(move || {
-                    write_atomically(&write_path, updated.as_bytes(), Some(0o600))
+                    write_atomically(&write_path, updated.as_bytes(), FileMode::KeepOr(0o600))
                 })
                 .await
                 .map_err(|e| TargetError::File {
@@ -138,21 +145,31 @@ impl Installer {
                     command: command.clone(),
                     reason,
                 };
+                // The whole secret is in the pipe and its writing end closed before the command
+                // starts: a command started by a credctl that is then killed still reads the
+                // whole secret, never an end of input cut short (which it would take for an
+                // empty or truncated secret and install).
+                let secret = secret.expose().as_bytes();
+                if secret.len() > MAX_COMMAND_SECRET_BYTES {
+                    return Err(fail(format!(
+                        "the secret is longer than the {MAX_COMMAND_SECRET_BYTES} bytes a command \
+                         target takes"
+                    )));
+                }
+                let (input, mut feed) =
+                    std::io::pipe().map_err(|e| fail(format!("cannot make its input: {e}")))?;
+                feed.write_all(secret)
+                    .map_err(|e| fail(format!("cannot write its input: {e}")))?;
+                drop(feed);
                 let mut child = tokio::process::Command::new("sh")
                     .args(["-c", command])
                     .current_dir(&self.base)
                     .env("CREDCTL_SECRET_NAME", env)
-                    .stdin(std::process::Stdio::piped())
+                    .stdin(input)
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .spawn()
                     .map_err(|e| fail(format!("cannot start: {e}")))?;
-                if let Some(mut stdin) = child.stdin.take() {
-                    stdin
-                        .write_all(secret.expose().as_bytes())
-                        .await
-                        .map_err(|e| fail(format!("cannot write its input: {e}")))?;
-                }
                 let status = child.wait().await.map_err(|e| fail(e.to_string()))?;
                 if status.success() {
                     Ok(())
@@ -246,43 +263,6 @@ fn set_env_line(text: &str, key: &str, value: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Writes `contents` to `path` through a temporary file in the same directory, fsynced and
-/// renamed over it, so that a crash leaves the old or the new file, never half of one. A new
-/// file gets `mode` (default 0644); an existing one keeps its mode.
-pub fn write_atomically(path: &Path, contents: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.credctl-{}", uuid::Uuid::new_v4()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let existing = std::fs::metadata(path).ok().map(|m| m.permissions().mode());
-        options.mode(existing.or(mode).unwrap_or(0o644) & 0o7777);
-    }
-    let result = (|| {
-        let mut file = options.open(&temp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        if let Ok(dir) = std::fs::File::open(&dir) {
-            dir.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }
 
 #[cfg(test)]

@@ -237,6 +237,79 @@ async fn unavailable_answers_are_retried_honouring_retry_after() {
     );
 }
 
+/// REQ-IDEM-6: `request-in-progress` means the request's own earlier attempt is still running at
+/// the issuer; it is asked for again past the retry count (here 3), until it is answered.
+#[tokio::test]
+async fn a_request_still_in_progress_is_asked_for_again_past_the_retry_count() {
+    let base = Arc::new(std::sync::OnceLock::<String>::new());
+    let known = base.clone();
+    let (url, hits) = serve(move |n, _, path: String| {
+        let issuer = known.get().cloned().unwrap_or_default();
+        if n < 6 {
+            let problem = json!({
+                "type": "urn:credential-issuer:problem:request-in-progress",
+                "title": "Request in progress",
+                "status": 409,
+            });
+            return (
+                StatusCode::CONFLICT,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                problem.to_string(),
+            )
+                .into_response();
+        }
+        json_response(&if path == "/permissions" {
+            permissions(&issuer)
+        } else {
+            manifest(&issuer)
+        })
+    })
+    .await;
+    base.set(url.clone()).unwrap();
+    let quick = TransportOptions {
+        initial_backoff: Duration::from_millis(1),
+        max_retries: 3,
+        ..TransportOptions::default()
+    };
+    Client::with_options(quick).discover(&url).await.unwrap();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        8,
+        "six answers in progress, then the manifest and the schema"
+    );
+}
+
+/// Other answers worth retrying keep the retry count: a 503 after three retries is the answer.
+#[tokio::test]
+async fn unavailable_answers_are_retried_only_max_retries_times() {
+    let (url, hits) = serve(|_, _, _: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "0")],
+        )
+            .into_response()
+    })
+    .await;
+    let quick = TransportOptions {
+        initial_backoff: Duration::from_millis(1),
+        max_retries: 3,
+        ..TransportOptions::default()
+    };
+    let error = Client::with_options(quick)
+        .discover(&url)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ClientError::HttpStatus { status: 503, .. }),
+        "{error}"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        4,
+        "the first attempt and three retries"
+    );
+}
+
 #[tokio::test]
 async fn plain_http_on_a_public_host_is_refused_before_any_request() {
     let error = Client::new()

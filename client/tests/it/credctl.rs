@@ -407,6 +407,7 @@ async fn an_agent_requests_waits_and_collects_once_approved() {
             id = first["id"].as_str().map(str::to_owned);
             break;
         }
+        // Waits for the `credctl request --wait` process to have sent its request, not for time.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let id = id.expect("the agent's request appears as pending");

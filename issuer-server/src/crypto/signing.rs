@@ -5,13 +5,10 @@
 use std::fmt;
 use std::path::Path;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jwk::Jwk;
 use josekit::jwk::alg::ed::EdCurve;
 use josekit::jws::{ES256, EdDSA, JwsHeader};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::keys::write_private;
 
@@ -104,21 +101,6 @@ pub enum SigningAlgorithm {
     Es256,
 }
 
-/// The RFC 7638 thumbprint of a public JWK (OKP or EC), used as its `kid`.
-pub fn thumbprint(jwk: &serde_json::Map<String, Value>) -> String {
-    let s = |name: &str| jwk.get(name).and_then(Value::as_str).unwrap_or_default();
-    let canonical = match s("kty") {
-        "EC" => format!(
-            r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
-            s("crv"),
-            s("x"),
-            s("y")
-        ),
-        _ => format!(r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#, s("crv"), s("x")),
-    };
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
-}
-
 fn generate(state: KeyState, algorithm: SigningAlgorithm) -> Result<StoredKey, SigningError> {
     let (mut jwk, alg) = match algorithm {
         SigningAlgorithm::EdDsa => {
@@ -130,7 +112,7 @@ fn generate(state: KeyState, algorithm: SigningAlgorithm) -> Result<StoredKey, S
             (josekit::jwk::KeyPair::to_jwk_key_pair(&pair), "ES256")
         }
     };
-    let kid = thumbprint(jwk.as_ref());
+    let kid = credential_issuer_spec::jwk::thumbprint(jwk.as_ref()).map_err(jose)?;
     jwk.set_key_id(kid);
     jwk.set_key_use("sig");
     jwk.set_algorithm(alg);
@@ -280,29 +262,9 @@ mod tests {
     use super::*;
     use credential_issuer_spec::Timestamp;
 
+    /// Whether `jws` verifies with a key of `jwks`, as a client checks it.
     fn verify(jwks: &Value, jws: &str) -> bool {
-        let kid = jws
-            .split('.')
-            .next()
-            .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
-            .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
-            .and_then(|h| h["kid"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let Some(key) = jwks["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["kid"] == kid.as_str())
-        else {
-            return false;
-        };
-        let public = Jwk::from_map(key.as_object().unwrap().clone()).unwrap();
-        if key["alg"] == "ES256" {
-            let verifier = ES256.verifier_from_jwk(&public).unwrap();
-            return josekit::jws::deserialize_compact(jws, &verifier).is_ok();
-        }
-        let verifier = EdDSA.verifier_from_jwk(&public).unwrap();
-        josekit::jws::deserialize_compact(jws, &verifier).is_ok()
+        credential_issuer_client::signature::verify_signature(jws, jwks, &[]).is_ok()
     }
 
     #[test]

@@ -132,12 +132,12 @@ impl Claim {
         mut self,
         outcome: Result<T, LifecycleError>,
     ) -> Result<T, LifecycleError> {
-        // Answered: the claim became the stored response. Failed: given back now. Either way
-        // nothing is left for the drop to do.
-        self.held = false;
+        // Answered: the claim became the stored response. Failed: given back now (and by the
+        // drop, if this is cancelled meanwhile). Either way nothing is left for the drop to do.
         if outcome.is_err() {
             release(&self.context, &self.key).await;
         }
+        self.held = false;
         outcome
     }
 }
@@ -178,12 +178,16 @@ pub(super) async fn claim(
     };
     let key = request.store_key(context, call);
     tx.store_response(&key, &claim).await?;
-    tx.commit().await?;
-    Ok(Claimed::Held(Box::new(Claim {
+    // The guard exists before the commit: a request dropped while committing (its client went
+    // away) gives the key back like any cancelled one, instead of leaving it claimed, with no
+    // request behind it, until the lease lapses.
+    let guard = Claim {
         context: context.clone(),
         key,
         held: true,
-    })))
+    };
+    tx.commit().await?;
+    Ok(Claimed::Held(Box::new(guard)))
 }
 
 /// The first response to this request, looked up again in the transaction that would file this

@@ -82,16 +82,22 @@ impl ConfigFile {
         }
     }
 
-    /// The issuer identifier and token to use.
+    /// The issuer asked for: `issuer` (from `--issuer` or `CREDCTL_ISSUER`, which clap has
+    /// already weighed), else the file's `default_issuer`. A name or a URL.
+    pub(crate) fn chosen_issuer(&self, issuer: Option<&str>) -> Option<String> {
+        issuer
+            .map(str::to_owned)
+            .or_else(|| self.default_issuer.clone())
+    }
+
+    /// The issuer identifier and token to use: the issuer as [`Self::chosen_issuer`] says, the
+    /// token from `token` (flag or environment), else from the file's entry for that issuer.
     pub(crate) fn resolve(
         &self,
         issuer: Option<&str>,
         token: Option<&str>,
     ) -> Result<(String, Option<Secret>), ConfigError> {
-        let chosen = issuer
-            .map(str::to_owned)
-            .or_else(|| self.default_issuer.clone())
-            .ok_or(ConfigError::NoIssuer)?;
+        let chosen = self.chosen_issuer(issuer).ok_or(ConfigError::NoIssuer)?;
         let (url, entry) = if chosen.contains("://") {
             let entry = self.issuers.iter().find(|(_, e)| e.url == chosen);
             (chosen.clone(), entry)

@@ -1,21 +1,30 @@
-//! Human output (aligned tables; colour only on a terminal and without `NO_COLOR`) or JSON.
+//! Human output (tables laid out by `comfy-table`; colour written through `anstream`, which drops
+//! it when standard output is not a terminal or `NO_COLOR` is set) or JSON.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
+use anstyle::{AnsiColor, Style};
+use comfy_table::{Cell, Color, Row, Table};
 use credential_issuer_spec::{AuditEvent, Credential, Grant, Outcome};
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Output {
     pub(crate) json: bool,
-    colour: bool,
+}
+
+/// The colour of a status word: green for working, red for revoked or failed, yellow otherwise.
+fn status_colour(status: &str) -> AnsiColor {
+    match status {
+        "active" | "current" | "success" => AnsiColor::Green,
+        "revoked" | "error" | "refused" => AnsiColor::Red,
+        _ => AnsiColor::Yellow,
+    }
 }
 
 impl Output {
     pub(crate) fn new(json: bool) -> Self {
-        let colour =
-            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        Self { json, colour }
+        Self { json }
     }
 
     /// Prints `value` as pretty JSON, with a final newline.
@@ -25,48 +34,43 @@ impl Output {
         let _ = writeln!(out, "{text}");
     }
 
-    /// A line of human output.
+    /// A line of human output (colour dropped where standard output takes none).
     pub(crate) fn line(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
+        let mut out = anstream::stdout().lock();
         let _ = writeln!(out, "{text}");
     }
 
-    /// A status word, green for working, red for revoked, yellow otherwise.
+    /// A status word in its colour.
     pub(crate) fn status(&self, status: &str) -> String {
-        if !self.colour {
-            return status.to_owned();
-        }
-        let code = match status {
-            "active" | "current" | "success" => "32",
-            "revoked" | "error" | "refused" => "31",
-            _ => "33",
-        };
-        format!("\x1b[{code}m{status}\x1b[0m")
+        let style = Style::new().fg_color(Some(status_colour(status).into()));
+        format!("{style}{status}{style:#}")
     }
 
-    /// Prints rows under headers, each column as wide as its widest cell.
-    pub(crate) fn table(&self, headers: &[&str], rows: &[Vec<String>]) {
-        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-        for row in rows {
-            for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(visible_width(cell));
-            }
-        }
-        let render = |cells: Vec<String>| {
-            let mut line = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                let pad = widths[i].saturating_sub(visible_width(cell));
-                line.push_str(cell);
-                if i + 1 < cells.len() {
-                    line.push_str(&" ".repeat(pad + 2));
-                }
-            }
-            line
+    /// A status word as a table cell, in its colour.
+    pub(crate) fn status_cell(&self, status: &str) -> Cell {
+        let colour = match status_colour(status) {
+            AnsiColor::Green => Color::Green,
+            AnsiColor::Red => Color::Red,
+            _ => Color::Yellow,
         };
-        self.line(&render(headers.iter().map(|h| (*h).to_owned()).collect()));
-        for row in rows {
-            self.line(&render(row.clone()));
+        Cell::new(status).fg(colour)
+    }
+
+    /// Prints rows under headers, each column as wide as its widest cell and two spaces from the
+    /// next, without borders.
+    pub(crate) fn table<R: Into<Row>>(&self, headers: &[&str], rows: impl IntoIterator<Item = R>) {
+        let mut table = Table::new();
+        table
+            .load_style(comfy_table::presets::NOTHING)
+            // Styled always: the colour is dropped, or not, where it is written.
+            .enforce_styling()
+            .set_header(headers.to_vec())
+            .add_rows(rows);
+        let last = headers.len().saturating_sub(1);
+        for (i, column) in table.column_iter_mut().enumerate() {
+            column.set_padding((0, if i == last { 0 } else { 2 }));
         }
+        self.line(&table.trim_fmt());
     }
 
     /// A credential in detail.
@@ -86,39 +90,39 @@ impl Output {
         if let Some(revoked) = credential.revoked_at {
             self.line(&format!("  revoked   {revoked}"));
         }
-        let rows: Vec<Vec<String>> = credential
+        let rows: Vec<Vec<Cell>> = credential
             .versions
             .iter()
             .map(|v| {
                 vec![
-                    v.version.to_string(),
-                    self.status(v.status.as_str()),
-                    v.secret_hint.clone(),
-                    v.created_at.to_string(),
-                    optional(v.expires_at),
-                    optional(v.revoked_at),
+                    Cell::new(v.version),
+                    self.status_cell(v.status.as_str()),
+                    Cell::new(&v.secret_hint),
+                    Cell::new(v.created_at),
+                    Cell::new(optional(v.expires_at)),
+                    Cell::new(optional(v.revoked_at)),
                 ]
             })
             .collect();
         self.table(
             &["VERSION", "STATUS", "HINT", "CREATED", "EXPIRES", "REVOKED"],
-            &rows,
+            rows,
         );
     }
 
     /// Credentials, one per row.
     pub(crate) fn credentials(&self, credentials: &[Credential]) {
-        let rows: Vec<Vec<String>> = credentials
+        let rows: Vec<Vec<Cell>> = credentials
             .iter()
             .map(|c| {
                 vec![
-                    c.id.to_string(),
-                    c.name.as_str().to_owned(),
-                    c.credential_type.to_string(),
-                    self.status(c.status.as_str()),
-                    c.current_version.to_string(),
-                    scope(&c.scope),
-                    optional(c.expires_at),
+                    Cell::new(&c.id),
+                    Cell::new(c.name.as_str()),
+                    Cell::new(&c.credential_type),
+                    self.status_cell(c.status.as_str()),
+                    Cell::new(c.current_version),
+                    Cell::new(scope(&c.scope)),
+                    Cell::new(optional(c.expires_at)),
                 ]
             })
             .collect();
@@ -126,13 +130,13 @@ impl Output {
             &[
                 "ID", "NAME", "TYPE", "STATUS", "VERSION", "SCOPE", "EXPIRES",
             ],
-            &rows,
+            rows,
         );
     }
 
     /// Audit events, one per row.
     pub(crate) fn events(&self, events: &[AuditEvent]) {
-        let rows: Vec<Vec<String>> = events
+        let rows: Vec<Vec<Cell>> = events
             .iter()
             .map(|e| {
                 let outcome = match e.outcome {
@@ -141,18 +145,22 @@ impl Output {
                     Outcome::Error => "error",
                 };
                 vec![
-                    e.seq.to_string(),
-                    e.time.to_string(),
-                    e.actor.clone(),
-                    serde_json::to_value(e.action)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    e.credential_id
-                        .as_ref()
-                        .map_or_else(|| "-".to_owned(), ToString::to_string),
-                    e.version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
-                    self.status(outcome),
+                    Cell::new(e.seq),
+                    Cell::new(e.time),
+                    Cell::new(&e.actor),
+                    Cell::new(
+                        serde_json::to_value(e.action)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::new(
+                        e.credential_id
+                            .as_ref()
+                            .map_or_else(|| "-".to_owned(), ToString::to_string),
+                    ),
+                    Cell::new(e.version.map_or_else(|| "-".to_owned(), |v| v.to_string())),
+                    self.status_cell(outcome),
                 ]
             })
             .collect();
@@ -166,7 +174,7 @@ impl Output {
                 "VERSION",
                 "OUTCOME",
             ],
-            &rows,
+            rows,
         );
     }
 }
@@ -182,19 +190,4 @@ pub(crate) fn scope(grants: &[Grant]) -> String {
 
 fn optional(value: Option<credential_issuer_spec::Timestamp>) -> String {
     value.map_or_else(|| "-".to_owned(), |t| t.to_string())
-}
-
-/// Width without ANSI colour codes.
-fn visible_width(text: &str) -> usize {
-    let mut width = 0;
-    let mut in_escape = false;
-    for c in text.chars() {
-        match (in_escape, c) {
-            (false, '\x1b') => in_escape = true,
-            (true, 'm') => in_escape = false,
-            (true, _) => {}
-            (false, _) => width += 1,
-        }
-    }
-    width
 }

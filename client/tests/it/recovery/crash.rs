@@ -39,6 +39,7 @@ async fn sigkill_mid_recovery_then_resume_finishes_without_rotating_twice() {
             child.try_wait().unwrap().is_none(),
             "credctl ended before the kill"
         );
+        // Waits for the credctl process to get further (polling its journal), not for time.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     child.start_kill().unwrap(); // SIGKILL

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use credential_issuer_client::atomic_write::{FileMode, write_atomically};
 use credential_issuer_client::{AuditExport, AuditQuery, VerifiedLog};
 use credential_issuer_spec::CheckpointPayload;
 use futures_util::TryStreamExt;
@@ -42,11 +43,7 @@ fn state_file(issuer: &str, dir: Option<&Path>) -> Option<PathBuf> {
 
 fn hex_digest(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(text.as_bytes())[..16])
 }
 
 fn load_earlier(path: Option<&Path>) -> Option<CheckpointPayload> {
@@ -61,7 +58,7 @@ fn save_checkpoint(path: Option<&Path>, checkpoint: &CheckpointPayload) -> Resul
             .map_err(|e| Failure::Io(format!("cannot create {}: {e}", parent.display())))?;
     }
     let text = serde_json::to_string_pretty(checkpoint).unwrap_or_default();
-    std::fs::write(path, text)
+    write_atomically(path, text.as_bytes(), FileMode::KeepOr(0o644))
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
 }
 

@@ -106,7 +106,7 @@ pub(crate) fn list(workspace: &Workspace) -> Result<(), Failure> {
         .collect();
     workspace
         .out
-        .table(&["ID", "ISSUER", "ENV", "TARGETS", "CHECKS"], &rows);
+        .table(&["ID", "ISSUER", "ENV", "TARGETS", "CHECKS"], rows);
     Ok(())
 }
 

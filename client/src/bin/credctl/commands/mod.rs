@@ -14,9 +14,9 @@ pub(crate) mod rotate;
 pub(crate) mod scan;
 pub(crate) mod workspace;
 
-use std::io::Write;
 use std::path::Path;
 
+use credential_issuer_client::atomic_write::{FileMode, write_atomically};
 use credential_issuer_client::{Client, Issuer};
 use credential_issuer_spec::{CredentialId, IssuedCredential, Secret};
 
@@ -87,22 +87,9 @@ pub(crate) fn show_issued(
     Ok(())
 }
 
+/// Writes the secret and a newline to `path`, mode 0600, replacing the file in one step.
 fn write_secret(path: &Path, secret: &Secret) -> Result<(), Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let fail = |e: std::io::Error| Failure::Io(format!("cannot write {}: {e}", path.display()));
-    let mut file = options.open(path).map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
-    }
-    writeln!(file, "{}", secret.expose()).map_err(fail)?;
-    file.sync_all().map_err(fail)
+    let contents = format!("{}\n", secret.expose());
+    write_atomically(path, contents.as_bytes(), FileMode::Exactly(0o600))
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
 }

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use comfy_table::Cell;
+
 use credential_issuer_spec::operations::requests::{
     ApproveRequest, CreateAccessRequest, DenyRequest,
 };
@@ -142,22 +144,21 @@ pub(crate) async fn list(session: &Session, args: RequestsListArgs) -> Result<()
         session.out.json(&requests);
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = requests
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                session.out.status(r.status.as_str()),
-                r.requester.clone(),
-                scope(&r.scope),
-                humantime::format_duration(Duration::from_secs(r.ttl_seconds)).to_string(),
-                r.reason.clone(),
-            ]
-        })
-        .collect();
+    let rows = requests.iter().map(|r| {
+        vec![
+            Cell::new(&r.id),
+            session.out.status_cell(r.status.as_str()),
+            Cell::new(&r.requester),
+            Cell::new(scope(&r.scope)),
+            Cell::new(humantime::format_duration(Duration::from_secs(
+                r.ttl_seconds,
+            ))),
+            Cell::new(&r.reason),
+        ]
+    });
     session.out.table(
         &["ID", "STATUS", "REQUESTER", "SCOPE", "TTL", "REASON"],
-        &rows,
+        rows,
     );
     Ok(())
 }

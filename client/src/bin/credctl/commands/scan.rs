@@ -35,7 +35,7 @@ pub(crate) fn run(workspace: &Workspace, args: ScanArgs) -> Result<(), Failure> 
             .collect();
         workspace
             .out
-            .table(&["FILE", "LINE", "COMMIT", "ISSUER", "TYPE", "HINT"], &rows);
+            .table(&["FILE", "LINE", "COMMIT", "ISSUER", "TYPE", "HINT"], rows);
     }
     if findings.is_empty() {
         Ok(())

@@ -46,8 +46,8 @@ pub(crate) async fn run(cli: Cli, config: ConfigFile) -> Result<(), Failure> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    let chosen_issuer = match cli.issuer.as_deref().or(config.default_issuer.as_deref()) {
-        Some(name) => Some(config.resolve(Some(name), token.as_deref())?.0),
+    let chosen_issuer = match config.chosen_issuer(cli.issuer.as_deref()) {
+        Some(name) => Some(config.resolve(Some(&name), token.as_deref())?.0),
         None => None,
     };
     let mut urls = inventory.issuer_urls();
