@@ -1,7 +1,8 @@
 # Makes sure a PostgreSQL server answers on 127.0.0.1 for the PostgreSQL tests, and exports
 # where it is. Source it (`. .ci/postgres.sh`): it exports
 #   CREDENTIAL_ISSUER_TEST_POSTGRES_URL  the server (a database the tests may CREATE DATABASE from)
-#   CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 so that a test that cannot reach it fails, never skips.
+#   CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 (informational: the PostgreSQL tests are #[ignore]d and
+#   run with --ignored, where a missing server is always a failure).
 #
 # The server already running on the machine is used when there is one (database `test`, user
 # `postgres`, trust authentication on 127.0.0.1:5432). Otherwise PostgreSQL is installed if

@@ -2,7 +2,8 @@
 # The vendor rig: Stoplight Prism and GitHub's OpenAPI description, pinned in
 # issuer-server/tests/vendor-rig/package-lock.json, installed with `npm ci`; PyYAML for the
 # script that trims OpenAI's description. Source it, or run it, from the repository root; it
-# exports CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS=1, so the shim tests fail rather than skip.
+# exports CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS=1, so that the client's recovery tests require moto
+# (the server's rig tests are #[ignore]d and run with --ignored, where a missing rig always fails).
 set -euo pipefail
 rig="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/issuer-server/tests/vendor-rig"
 

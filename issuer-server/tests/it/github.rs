@@ -103,14 +103,14 @@ pub(crate) struct Rig {
 }
 
 impl Rig {
-    pub(crate) async fn start(test: &str) -> Option<Self> {
+    pub(crate) async fn start(test: &str) -> Self {
         Self::start_on(TestClock::manual(), test).await
     }
 
     /// Like [`start`](Self::start), the server reading `clock`.
-    pub(crate) async fn start_on(clock: TestClock, test: &str) -> Option<Self> {
+    pub(crate) async fn start_on(clock: TestClock, test: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let spec = github_spec(test, dir.path())?;
+        let spec = github_spec(test, dir.path());
         let pair = RS256.generate_key_pair(2048).unwrap();
         let fake: Shared = Arc::new(Mutex::new(FakeGitHub {
             public_pem: pair.to_pem_public_key(),
@@ -123,7 +123,7 @@ impl Rig {
             )
             .with_state(fake.clone());
         let addr: SocketAddr = serve_fake(router).await;
-        let prism = Prism::start(test, &spec, addr, dir.path()).await?;
+        let prism = Prism::start(test, &spec, addr, dir.path()).await;
         let key_file = dir.path().join("github-app.pem");
         std::fs::write(&key_file, pair.to_pem_private_key()).unwrap();
         let settings = format!(
@@ -132,12 +132,12 @@ impl Rig {
         );
         let credentials = [("private_key", key_file)];
         let server = TestServer::hosting(clock, "github", "github", &settings, &credentials).await;
-        Some(Self {
+        Self {
             fake,
             prism,
             server,
             _dir: dir,
-        })
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -146,10 +146,9 @@ impl Rig {
 }
 
 #[tokio::test]
+#[ignore = "needs the vendor rig (Prism and @octokit/openapi: .ci/vendor-rig.sh); run with `cargo test -- --ignored`, as CI does"]
 async fn github_installation_tokens_are_narrowed_to_the_scope_and_last_an_hour() {
-    let Some(rig) = Rig::start("github installation tokens").await else {
-        return;
-    };
+    let rig = Rig::start("github installation tokens").await;
     let server = &rig.server;
     let manifest = server
         .get(&format!(
@@ -206,10 +205,9 @@ async fn github_installation_tokens_are_narrowed_to_the_scope_and_last_an_hour()
 }
 
 #[tokio::test]
+#[ignore = "needs the vendor rig (Prism and @octokit/openapi: .ci/vendor-rig.sh); run with `cargo test -- --ignored`, as CI does"]
 async fn prism_refuses_a_token_request_the_github_description_does_not_allow() {
-    let Some(rig) = Rig::start("github prism").await else {
-        return;
-    };
+    let rig = Rig::start("github prism").await;
     // A misspelt field (`permisions`), and a permission level GitHub does not have.
     for body in [
         json!({"permisions": {"contents": "read"}}),

@@ -205,9 +205,7 @@ impl TestServer {
             ..ServerConfig::default()
         };
         let database = if crate::postgres::servers_on_postgres() {
-            let database = TestDatabase::create()
-                .await
-                .expect("CREDENTIAL_ISSUER_TEST_STORE=postgres needs PostgreSQL");
+            let database = TestDatabase::create().await;
             config.database.url = Some(database.url());
             Some(database)
         } else {

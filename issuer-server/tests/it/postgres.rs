@@ -2,8 +2,9 @@
 //! `CREDENTIAL_ISSUER_TEST_POSTGRES_URL` (default: the machine's server,
 //! `postgres://postgres@127.0.0.1:5432/test`), created as `ci_<uuid>` and dropped afterwards.
 //!
-//! When no server answers, a test that needs one prints `skipped: no PostgreSQL at ...` and
-//! passes, unless `CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1` (set by CI): then it fails.
+//! Tests that need PostgreSQL are `#[ignore]`d with the reason, so that `cargo test` reports
+//! them as ignored; `cargo test -- --ignored` (as CI runs) runs them, and then a missing server
+//! is a failure.
 
 use std::str::FromStr;
 
@@ -15,11 +16,6 @@ use sqlx::postgres::PgConnection;
 pub(crate) fn server_url() -> String {
     std::env::var("CREDENTIAL_ISSUER_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// Whether a missing PostgreSQL fails the test instead of skipping it.
-pub(crate) fn required() -> bool {
-    std::env::var("CREDENTIAL_ISSUER_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
 /// Whether the integration tests run their servers on PostgreSQL instead of SQLite
@@ -36,23 +32,15 @@ pub(crate) struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates a fresh, empty database; `None` (after saying so) when no server answers and
-    /// PostgreSQL is not required.
-    pub(crate) async fn create() -> Option<Self> {
+    /// Creates a fresh, empty database; fails the test when no server answers.
+    pub(crate) async fn create() -> Self {
         let base = url::Url::parse(&server_url()).expect("CREDENTIAL_ISSUER_TEST_POSTGRES_URL");
         let shown = DatabaseUrl::from_str(base.as_str())
             .map(|u| u.to_string())
             .unwrap_or_default();
-        let mut admin = match PgConnection::connect(base.as_str()).await {
-            Ok(connection) => connection,
-            Err(error) if !required() => {
-                eprintln!("skipped: no PostgreSQL at {shown} ({error})");
-                return None;
-            }
-            Err(error) => {
-                panic!("CREDENTIAL_ISSUER_REQUIRE_POSTGRES=1 but no PostgreSQL at {shown}: {error}")
-            }
-        };
+        let mut admin = PgConnection::connect(base.as_str())
+            .await
+            .unwrap_or_else(|error| panic!("no PostgreSQL at {shown}: {error}"));
         let name = format!("ci_{}", uuid::Uuid::new_v4().simple());
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -61,7 +49,7 @@ impl TestDatabase {
         let _ = admin.close().await;
         let mut url = base;
         url.set_path(&format!("/{name}"));
-        Some(Self { name, url })
+        Self { name, url }
     }
 
     /// The database's URL.

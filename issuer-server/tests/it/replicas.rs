@@ -109,8 +109,8 @@ pub(crate) struct Pair {
 }
 
 impl Pair {
-    pub(crate) async fn start() -> Option<Self> {
-        let database = TestDatabase::create().await?;
+    pub(crate) async fn start() -> Self {
+        let database = TestDatabase::create().await;
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("replicas.log");
         let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
@@ -132,14 +132,14 @@ impl Pair {
             .pool_max_idle_per_host(64)
             .build()
             .unwrap();
-        Some(Self {
+        Self {
             a,
             b,
             token,
             client,
             _dir: dir,
             database,
-        })
+        }
     }
 
     pub(crate) fn replicas(&self) -> [&Replica; 2] {
@@ -219,10 +219,9 @@ async fn rotate(pair: &Pair, on: &Replica, id: &str, if_match: Option<u32>) -> (
 /// REQ-ROT-1, REQ-ROT-2, REQ-AUD-11 across two replicas: 200 rotations of four credentials,
 /// fired at once at both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn two_replicas_serialise_200_concurrent_rotations() {
-    let Some(pair) = Pair::start().await else {
-        return;
-    };
+    let pair = Pair::start().await;
     let mut ids = Vec::new();
     for n in 0..4 {
         let on = pair.replicas()[n % 2];
@@ -347,10 +346,9 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
 /// REQ-ERR-18 with replicas: `kill -9` of one loses no acknowledged create (on either), the
 /// other keeps serving, and the chain still links.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
-    let Some(mut pair) = Pair::start().await else {
-        return;
-    };
+    let mut pair = Pair::start().await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     // Each acknowledged create adds a permit; the test waits for a number of them instead of
     // for time to pass.
@@ -470,10 +468,9 @@ async fn kill_9_of_one_replica_loses_no_acknowledged_write() {
 /// clock that the test moves past the grace periods; both then sweep at once, beside their
 /// background sweeps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn grace_periods_end_once_across_replicas() {
-    let Some(database) = TestDatabase::create().await else {
-        return;
-    };
+    let database = TestDatabase::create().await;
     let a = TestServer::start_with(|config| config.database.url = Some(database.url())).await;
     let b = a.replica().await;
     let mut ids = Vec::new();
@@ -515,10 +512,9 @@ async fn grace_periods_end_once_across_replicas() {
 /// Without the lease's help: sweeps racing on one store (so all of them hold the lease) still
 /// record each ended grace period once, because each re-reads the credential locked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn racing_sweeps_record_each_transition_once() {
-    let Some(database) = TestDatabase::create().await else {
-        return;
-    };
+    let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = credential_issuer_server::config::ServerConfig {
@@ -603,10 +599,9 @@ async fn racing_sweeps_record_each_transition_once() {
 /// A replica started without the others' keys refuses to start (instead of serving, unable to
 /// verify any secret or token they issued), and mints no bootstrap token into the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn a_replica_with_other_keys_refuses_to_start() {
-    let Some(database) = TestDatabase::create().await else {
-        return;
-    };
+    let database = TestDatabase::create().await;
     let dir = tempfile::tempdir().unwrap();
     let _first = Replica::start(
         &dir.path().join("a"),
@@ -642,10 +637,9 @@ async fn a_replica_with_other_keys_refuses_to_start() {
 /// each retry gets its answer, secret included, or, while it is still running, 409
 /// `request-in-progress`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (CREDENTIAL_ISSUER_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test); run with `cargo test -- --ignored`, as CI does"]
 async fn an_idempotent_retry_on_the_other_replica_gets_the_first_answer() {
-    let Some(pair) = Pair::start().await else {
-        return;
-    };
+    let pair = Pair::start().await;
     let body =
         json!({ "type": "api_key", "name": "once", "scope": [{ "permission": "events:read" }] });
     let send = |on: &Replica, path: String, body: Value, key: &'static str| {

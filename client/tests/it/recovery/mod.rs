@@ -96,7 +96,17 @@ pub(crate) struct Made {
 
 impl Project {
     pub(crate) async fn start() -> Self {
-        let moto = Moto::start("recovery", &[]).await;
+        let moto = if moto::installed().await {
+            Some(Moto::start("recovery", &[]).await)
+        } else {
+            // A degraded run, said on the test's output; CI requires moto.
+            assert!(
+                std::env::var("CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS").as_deref() != Ok("1"),
+                "moto is not installed and CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS=1"
+            );
+            println!("moto is not installed: the second issuer is a native one, not aws-iam");
+            None
+        };
         if let Some(moto) = &moto {
             moto.create_group(GROUP).await;
         }

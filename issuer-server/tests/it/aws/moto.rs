@@ -17,9 +17,6 @@ const RIG: &str = concat!(
     "/../issuer-server/tests/it/aws/moto_rig.py"
 );
 
-/// Set to `1` to make a missing moto a failure rather than a skip.
-pub(crate) const REQUIRE: &str = "CREDENTIAL_ISSUER_REQUIRE_VENDOR_RIGS";
-
 /// A running moto server and the admin key it accepts.
 pub(crate) struct Moto {
     child: Child,
@@ -30,7 +27,7 @@ pub(crate) struct Moto {
 }
 
 /// Whether moto and boto3 are installed.
-async fn installed() -> bool {
+pub(crate) async fn installed() -> bool {
     let moto_server = Command::new("moto_server")
         .arg("--help")
         .stdout(Stdio::null())
@@ -47,20 +44,13 @@ async fn installed() -> bool {
 }
 
 impl Moto {
-    /// Starts moto with the IAM users `users`; `None` (after saying so) when moto is not
-    /// installed, unless [`REQUIRE`] is set, which makes that a failure.
-    pub(crate) async fn start(test: &str, users: &[&str]) -> Option<Self> {
-        if !installed().await {
-            assert!(
-                std::env::var(REQUIRE).as_deref() != Ok("1"),
-                "{test}: moto is not installed (python3 -m pip install \"moto[server]==5.2.5\") \
-                 and {REQUIRE}=1"
-            );
-            println!(
-                "SKIPPED {test}: moto is not installed (python3 -m pip install \"moto[server]==5.2.5\")"
-            );
-            return None;
-        }
+    /// Starts moto with the IAM users `users`; fails the test `test` when moto is not
+    /// installed.
+    pub(crate) async fn start(test: &str, users: &[&str]) -> Self {
+        assert!(
+            installed().await,
+            "{test}: moto is not installed (python3 -m pip install \"moto[server]==5.2.5\")"
+        );
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -91,12 +81,12 @@ impl Moto {
         let mut args = vec!["bootstrap", endpoint.as_str()];
         args.extend_from_slice(users);
         let admin: Value = serde_json::from_str(&rig(&args, None).await.unwrap()).unwrap();
-        Some(Self {
+        Self {
             child,
             endpoint,
             access_key_id: admin["access_key_id"].as_str().unwrap().to_owned(),
             secret_access_key: admin["secret_access_key"].as_str().unwrap().to_owned(),
-        })
+        }
     }
 
     /// The user's access keys as moto lists them: (id, status).
