@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{Global, fail};
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::signing::{SIGNING_KEYS_FILE, SigningAlgorithm, SigningKeys};
 
 /// `keys` subcommands.
@@ -43,7 +44,8 @@ impl KeysRotateArgs {
                 data_dir.display()
             ));
         }
-        match SigningKeys::rotate(&data_dir, self.keep_old.as_secs(), self.alg) {
+        let now = SystemClock.now();
+        match SigningKeys::rotate(&data_dir, self.keep_old.as_secs(), self.alg, now) {
             Ok(rotation) => {
                 println!("signing key now {}", rotation.current);
                 println!("next key published {}", rotation.next);

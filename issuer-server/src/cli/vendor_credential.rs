@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use credential_issuer_spec::IssuerId;
 
 use super::{Global, fail, require_data_dir, runtime};
+use crate::clock::{Clock, SystemClock};
 use crate::store::StoreSettings;
 
 /// `vendor-credential` subcommands.
@@ -135,12 +136,7 @@ async fn vendor_credential(
                 Err(error) => return fail(&error.to_string()),
             };
             if let Err(error) = store
-                .put_vendor_credential(
-                    issuer.as_str(),
-                    &args.name,
-                    &jwe,
-                    credential_issuer_spec::Timestamp::now(),
-                )
+                .put_vendor_credential(issuer.as_str(), &args.name, &jwe, SystemClock.now())
                 .await
             {
                 return fail(&error.to_string());

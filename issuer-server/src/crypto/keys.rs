@@ -124,3 +124,15 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)?;
     file.sync_all()
 }
+
+/// Replaces the file at `path` with `contents` in one step, readable by the owner only: a
+/// temporary file beside it (created mode 0600 by `tempfile`), synced, then renamed over it, so
+/// that a crash leaves the old file or the new one, never a part.
+pub fn replace_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}

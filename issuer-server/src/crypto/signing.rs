@@ -10,7 +10,7 @@ use josekit::jwk::alg::ed::EdCurve;
 use josekit::jws::{ES256, EdDSA, JwsHeader};
 use serde_json::{Value, json};
 
-use super::keys::write_private;
+use super::keys::{replace_private, write_private};
 
 /// The file holding the private signing keys, newest first.
 pub const SIGNING_KEYS_FILE: &str = "signing-keys.json";
@@ -169,9 +169,9 @@ impl SigningKeys {
         dir: &Path,
         keep_seconds: u64,
         algorithm: SigningAlgorithm,
+        now: credential_issuer_spec::Timestamp,
     ) -> Result<Rotation, SigningError> {
         let mut keys = Self::load_or_create(dir, algorithm)?;
-        let now = credential_issuer_spec::Timestamp::now();
         keys.keys
             .retain(|k| k.state != KeyState::Retired || k.retire_at.is_some_and(|t| t > now));
         let mut retired = None;
@@ -192,11 +192,10 @@ impl SigningKeys {
         let next = generate(KeyState::Next, algorithm)?;
         let next_kid = kid(&next);
         keys.keys.push(next);
-        let path = dir.join(SIGNING_KEYS_FILE);
-        let staged = dir.join(format!("{SIGNING_KEYS_FILE}.new"));
-        let _ = std::fs::remove_file(&staged);
-        write_private(&staged, keys.file_contents().as_bytes())?;
-        std::fs::rename(&staged, &path)?;
+        replace_private(
+            &dir.join(SIGNING_KEYS_FILE),
+            keys.file_contents().as_bytes(),
+        )?;
         Ok(Rotation {
             current: kid(keys.current()?),
             next: next_kid,
@@ -319,7 +318,9 @@ mod tests {
             "the next key is published before it signs"
         );
 
-        let rotation = SigningKeys::rotate(dir.path(), 3600, SigningAlgorithm::EdDsa).unwrap();
+        let rotation =
+            SigningKeys::rotate(dir.path(), 3600, SigningAlgorithm::EdDsa, Timestamp::now())
+                .unwrap();
         assert_eq!(
             rotation.current, next_kid,
             "the published next key is the one that now signs"
@@ -340,10 +341,11 @@ mod tests {
         );
 
         // A key retired with no time to keep leaves the JWK Set at once; the earlier one stays.
-        SigningKeys::rotate(dir.path(), 0, SigningAlgorithm::EdDsa).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        let rotated_at = Timestamp::now();
+        SigningKeys::rotate(dir.path(), 0, SigningAlgorithm::EdDsa, rotated_at).unwrap();
         let later = SigningKeys::load_or_create(dir.path(), SigningAlgorithm::EdDsa).unwrap();
-        assert!(!verify(&later.jwks(Timestamp::now()), &new_signature));
-        assert!(verify(&later.jwks(Timestamp::now()), &old_signature));
+        let just_after = rotated_at.plus_seconds(1);
+        assert!(!verify(&later.jwks(just_after), &new_signature));
+        assert!(verify(&later.jwks(just_after), &old_signature));
     }
 }

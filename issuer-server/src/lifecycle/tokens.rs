@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use credential_issuer_spec::{ApiScope, Grant, Secret, Timestamp};
 
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::keys::Key;
 use crate::crypto::minting::{mint, secret_mac};
 use crate::crypto::tokens::token_format;
@@ -28,7 +29,7 @@ pub fn mint_token(
     scopes: BTreeSet<ApiScope>,
     authority: Option<Vec<Grant>>,
 ) -> MintedToken {
-    mint_token_at(key, label, scopes, authority, Timestamp::now())
+    mint_token_at(key, label, scopes, authority, SystemClock.now())
 }
 
 /// Mints a token with `scopes` and an optional `authority` ceiling, made at `created_at`.

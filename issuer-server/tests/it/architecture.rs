@@ -73,6 +73,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         &[
             "model",
             "crypto",
+            "clock",
             "store",
             "issuer",
             "lifecycle",
