@@ -18,6 +18,11 @@
 //! Rotation mints the new key first; the old one is deleted when the grace period ends (through
 //! the durable retirement queue), or before the answer for an immediate rotation.
 
+mod api;
+mod settings;
+
+pub use settings::{KeyKind, OpenAiSettings, OpenAiSetupError};
+
 use async_trait::async_trait;
 use credential_issuer_spec::{
     ChecksumScheme, CredentialType, IssuerId, Operation, Permission, PermissionSchema,
@@ -28,6 +33,7 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
+use self::api::{AdminApiKey, AdminKeyCreated, Page, ProjectApiKey, ServiceAccountCreated};
 use super::vendor_http::{VendorHttp, VendorHttpError};
 use super::{
     Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
@@ -35,51 +41,6 @@ use super::{
 
 /// The longest lifetime OpenAI accepts for an admin key (`expires_in_seconds` maximum).
 pub const ADMIN_KEY_MAX_TTL_SECONDS: u64 = 31_536_000;
-
-/// Which OpenAI keys a hosted issuer mints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyKind {
-    /// Project API keys, each of its own project service account.
-    #[default]
-    ProjectKey,
-    /// Organization admin API keys.
-    AdminKey,
-}
-
-/// The settings of an OpenAI issuer (`[issuers.settings]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpenAiSettings {
-    /// The API's origin; paths start with `/v1`.
-    #[serde(default = "default_base_url")]
-    pub base_url: Url,
-    /// The project whose keys are minted (required for `project_key`).
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// Which keys this issuer mints.
-    #[serde(default)]
-    pub key_kind: KeyKind,
-}
-
-fn default_base_url() -> Url {
-    match Url::parse("https://api.openai.com") {
-        Ok(url) => url,
-        Err(error) => unreachable!("a valid constant URL: {error}"),
-    }
-}
-
-/// Why an OpenAI issuer cannot be set up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OpenAiSetupError {
-    /// `key_kind = "project_key"` needs a project.
-    #[error("project_id is required when key_kind is \"project_key\"")]
-    MissingProject,
-    /// The project id is not a plain identifier.
-    #[error("project_id is not a plain identifier")]
-    BadProject,
-}
 
 /// The OpenAI shim.
 #[derive(Debug)]
@@ -373,65 +334,6 @@ impl Backend for OpenAiBackend {
             }
         }
     }
-}
-
-// The vendor's wire types, as the API description has them (only the fields used).
-
-/// `ProjectServiceAccountCreateResponse`.
-#[derive(Deserialize)]
-struct ServiceAccountCreated {
-    id: String,
-    api_key: Option<ServiceAccountApiKey>,
-}
-
-/// `ProjectServiceAccountApiKey`.
-#[derive(Deserialize)]
-struct ServiceAccountApiKey {
-    id: String,
-    value: Secret,
-}
-
-/// `AdminApiKeyCreateResponse`.
-#[derive(Deserialize)]
-struct AdminKeyCreated {
-    id: String,
-    value: Secret,
-    #[serde(default)]
-    expires_at: Option<i64>,
-}
-
-/// `ProjectApiKey`.
-#[derive(Deserialize)]
-struct ProjectApiKey {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    redacted_value: String,
-    created_at: i64,
-    #[serde(default)]
-    owner_project_access: Option<String>,
-}
-
-/// `AdminApiKey`.
-#[derive(Deserialize)]
-struct AdminApiKey {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-    redacted_value: String,
-    created_at: i64,
-    #[serde(default)]
-    expires_at: Option<i64>,
-}
-
-/// A list page (`ProjectApiKeyListResponse`, `ApiKeyList`).
-#[derive(Deserialize)]
-struct Page<T> {
-    data: Vec<T>,
-    #[serde(default)]
-    has_more: bool,
-    #[serde(default)]
-    last_id: Option<String>,
 }
 
 #[cfg(test)]

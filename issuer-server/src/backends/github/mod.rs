@@ -20,94 +20,31 @@
 //! - rotation mints a new token; only `overlap` is offered (an immediate rotation would need
 //!   the old token revoked before the answer).
 
-use std::collections::{BTreeMap, BTreeSet};
+mod api;
+mod permissions;
+mod settings;
+
+pub use permissions::{PERMISSIONS, token_request};
+pub use settings::{AppId, GitHubSettings, GitHubSetupError};
 
 use async_trait::async_trait;
 use credential_issuer_spec::{
-    ChecksumScheme, CredentialType, Grant, IssuerId, Limitation, Operation, PermissionSchema,
+    ChecksumScheme, CredentialType, IssuerId, Limitation, Operation, PermissionSchema,
     RotationMode, Secret, SecretFormatDescriptor, Timestamp,
 };
 use josekit::jws::alg::rsassa::RsassaJwsSigner;
 use josekit::jws::{JwsHeader, RS256};
 use josekit::jwt::{self, JwtPayload};
 use reqwest::Method;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use url::Url;
 
+use self::api::InstallationToken;
 use super::vendor_http::VendorHttp;
 use super::{Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, VendorKey};
 
 /// An installation token's lifetime, fixed by GitHub.
 pub const TOKEN_TTL_SECONDS: u64 = 3600;
-
-/// The GitHub permissions this issuer grants (GitHub's names), each at `read` and `write`.
-pub const PERMISSIONS: &[(&str, &str)] = &[
-    (
-        "contents",
-        "Repository contents, commits, branches, downloads, releases and merges",
-    ),
-    (
-        "issues",
-        "Issues and related comments, assignees, labels and milestones",
-    ),
-    (
-        "metadata",
-        "Repository metadata: search, collaborators and other read-only details",
-    ),
-    (
-        "pull_requests",
-        "Pull requests and related comments, assignees, labels, milestones and merges",
-    ),
-];
-
-/// An app's identifier: its numeric id or its client id, as the JWT's `iss`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum AppId {
-    /// The numeric app id.
-    Number(u64),
-    /// The client id (`Iv1...`).
-    Text(String),
-}
-
-impl std::fmt::Display for AppId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Number(n) => write!(f, "{n}"),
-            Self::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// The settings of a GitHub issuer (`[issuers.settings]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GitHubSettings {
-    /// The API's origin.
-    #[serde(default = "default_base_url")]
-    pub base_url: Url,
-    /// The GitHub App.
-    pub app_id: AppId,
-    /// The installation whose tokens are minted.
-    pub installation_id: u64,
-}
-
-fn default_base_url() -> Url {
-    match Url::parse("https://api.github.com") {
-        Ok(url) => url,
-        Err(error) => unreachable!("a valid constant URL: {error}"),
-    }
-}
-
-/// Why a GitHub issuer cannot be set up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum GitHubSetupError {
-    /// The private key is not an RSA private key in PEM.
-    #[error("private_key is not an RSA private key in PEM")]
-    PrivateKey,
-}
 
 /// The app's signing key. `Debug` shows nothing of it.
 struct AppKey(RsassaJwsSigner);
@@ -156,59 +93,6 @@ impl GitHubBackend {
             .map(Secret::new)
             .map_err(|_| BackendError::Unavailable("github: could not sign the app JWT".into()))
     }
-}
-
-/// GitHub's `permissions` and `repositories` for a scope. GitHub applies every permission of a
-/// token to every repository it names, so each permission must name the same repositories (or
-/// none, for every repository of the installation); a scope that cannot be narrowed exactly is
-/// refused rather than widened.
-pub fn token_request(scope: &[Grant]) -> Result<Value, BackendError> {
-    let mut permissions: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut repositories: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
-    for grant in scope {
-        let id = grant.permission.as_str();
-        let Some((name, level)) = id.split_once(':') else {
-            return Err(BackendError::Rejected(format!("unknown permission {id}")));
-        };
-        let level = match level {
-            "read" | "write" => level,
-            _ => return Err(BackendError::Rejected(format!("unknown permission {id}"))),
-        };
-        let entry = permissions.entry(name).or_insert(level);
-        if level == "write" {
-            *entry = "write";
-        }
-        let repository = match &grant.resource {
-            None => None,
-            Some(resource)
-                if resource.type_id() == "repository" && resource.wildcard_prefix().is_none() =>
-            {
-                Some(resource.name())
-            }
-            Some(resource) => {
-                return Err(BackendError::Rejected(format!(
-                    "GitHub tokens name repositories exactly: {} is not one",
-                    resource.as_str()
-                )));
-            }
-        };
-        repositories.entry(name).or_default().insert(repository);
-    }
-    let mut sets = repositories.values();
-    let first = sets.next().cloned().unwrap_or_default();
-    if sets.any(|set| *set != first) || (first.contains(&None) && first.len() > 1) {
-        return Err(BackendError::Rejected(
-            "a GitHub installation token applies every permission to every repository it names: \
-             give each permission the same repositories"
-                .into(),
-        ));
-    }
-    let mut body = json!({ "permissions": permissions });
-    if !first.contains(&None) && !first.is_empty() {
-        let names: Vec<&str> = first.into_iter().flatten().collect();
-        body["repositories"] = json!(names);
-    }
-    Ok(body)
 }
 
 fn capabilities() -> Capabilities {
@@ -344,15 +228,10 @@ impl Backend for GitHubBackend {
     }
 }
 
-/// `installation-token` (only the fields used).
-#[derive(Deserialize)]
-struct InstallationToken {
-    token: Secret,
-    expires_at: Timestamp,
-}
-
 #[cfg(test)]
 mod tests {
+    use credential_issuer_spec::Grant;
+
     use super::*;
 
     fn scope(grants: &[&str]) -> Vec<Grant> {

@@ -15,16 +15,21 @@
 //! - introspect and report_exposure are limitations: both start from a secret, which this issuer
 //!   never sees for Anthropic keys.
 
+mod api;
+mod settings;
+
+pub use settings::{AnthropicSettings, RetireStatus};
+
 use async_trait::async_trait;
 use credential_issuer_spec::{
     ChecksumScheme, CredentialType, IssuerId, Limitation, ManualStep, Operation, Permission,
     PermissionSchema, Secret, SecretFormatDescriptor, Timestamp,
 };
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
+use self::api::{ApiKey, Page};
 use super::vendor_http::{VendorHttp, VendorHttpError};
 use super::{
     Backend, BackendError, Capabilities, ExpirySupport, IssueRequest, Issued, ListedKey, VendorKey,
@@ -35,48 +40,6 @@ pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// The console page where keys are made.
 pub const CONSOLE_URL: &str = "https://console.anthropic.com/settings/keys";
-
-/// The status a revoked key is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RetireStatus {
-    /// `inactive`: disabled, can be made active again in the console.
-    #[default]
-    Inactive,
-    /// `archived`: disabled for good.
-    Archived,
-}
-
-impl RetireStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Inactive => "inactive",
-            Self::Archived => "archived",
-        }
-    }
-}
-
-/// The settings of an Anthropic issuer (`[issuers.settings]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnthropicSettings {
-    /// The API's origin.
-    #[serde(default = "default_base_url")]
-    pub base_url: Url,
-    /// Only the keys of this workspace (all the organization's keys when absent).
-    #[serde(default)]
-    pub workspace_id: Option<String>,
-    /// What revoke sets a key's status to.
-    #[serde(default)]
-    pub retire_status: RetireStatus,
-}
-
-fn default_base_url() -> Url {
-    match Url::parse("https://api.anthropic.com") {
-        Ok(url) => url,
-        Err(error) => unreachable!("a valid constant URL: {error}"),
-    }
-}
 
 /// The Anthropic shim.
 #[derive(Debug)]
@@ -265,26 +228,4 @@ impl Backend for AnthropicBackend {
         }
         Ok(keys)
     }
-}
-
-/// `APIKey` (only the fields used).
-#[derive(Deserialize)]
-struct ApiKey {
-    id: String,
-    name: String,
-    created_at: Timestamp,
-    #[serde(default)]
-    expires_at: Option<Timestamp>,
-    partial_key_hint: String,
-    status: String,
-}
-
-/// A list page.
-#[derive(Deserialize)]
-struct Page {
-    data: Vec<ApiKey>,
-    #[serde(default)]
-    has_more: bool,
-    #[serde(default)]
-    last_id: Option<String>,
 }
