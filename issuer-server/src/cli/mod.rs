@@ -121,10 +121,37 @@ fn openapi() -> ExitCode {
     }
 }
 
-/// A runtime for an admin subcommand's store work.
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Runtime::new()
-        .map_err(|error| fail(&format!("cannot start the runtime: {error}")))
+/// Runs an admin subcommand's store work to its end on a fresh runtime.
+fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(work),
+        Err(error) => fail(&format!("cannot start the runtime: {error}")),
+    }
+}
+
+/// What an admin subcommand works on: a data directory `serve` has set up, and its store.
+struct AdminTarget {
+    data_dir: PathBuf,
+    store: crate::store::StoreSettings,
+}
+
+impl Global {
+    /// The data directory (its `--data-dir`, the file's, or the default) and store of an admin
+    /// subcommand; a one-line failure when the settings are unusable or the directory is not a
+    /// server's.
+    fn admin_target(&self, data_dir: Option<&Path>) -> Result<AdminTarget, ExitCode> {
+        let settings = self
+            .settings(data_dir)
+            .map_err(|error| fail(&error.to_string()))?;
+        require_data_dir(&settings.data_dir)?;
+        Ok(AdminTarget {
+            store: crate::store::StoreSettings {
+                url: settings.database_url,
+                ..crate::store::StoreSettings::default()
+            },
+            data_dir: settings.data_dir,
+        })
+    }
 }
 
 /// Refuses a directory `serve` has not set up (it has no master key).

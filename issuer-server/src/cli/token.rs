@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use credential_issuer_spec::{ApiScope, Grant};
 
-use super::{Global, fail, require_data_dir, runtime};
+use super::{Global, block_on, fail};
 use crate::crypto::keys::ServerKeys;
 use crate::store::StoreSettings;
 
@@ -48,19 +48,8 @@ impl TokenCreateArgs {
 impl TokenCreateArgs {
     /// Mints the token into the server's store and prints it once.
     pub fn run(&self, global: &Global) -> ExitCode {
-        let settings = match global.settings(self.data_dir.as_deref()) {
-            Ok(settings) => settings,
-            Err(error) => return fail(&error.to_string()),
-        };
-        if let Err(code) = require_data_dir(&settings.data_dir) {
-            return code;
-        }
-        let store = StoreSettings {
-            url: settings.database_url.clone(),
-            ..StoreSettings::default()
-        };
-        match runtime() {
-            Ok(runtime) => runtime.block_on(create_token(self, &settings.data_dir, &store)),
+        match global.admin_target(self.data_dir.as_deref()) {
+            Ok(target) => block_on(create_token(self, &target.data_dir, &target.store)),
             Err(code) => code,
         }
     }

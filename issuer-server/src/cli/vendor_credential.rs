@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use credential_issuer_spec::IssuerId;
 
-use super::{Global, fail, require_data_dir, runtime};
+use super::{Global, block_on, fail};
 use crate::clock::{Clock, SystemClock};
 use crate::store::StoreSettings;
 
@@ -63,21 +63,13 @@ impl VendorCredentialCommand {
             Ok(issuer) => issuer,
             Err(error) => return fail(&format!("--issuer: {error}")),
         };
-        let settings = match global.settings(data_dir.as_deref()) {
-            Ok(settings) => settings,
-            Err(error) => return fail(&error.to_string()),
-        };
-        if let Err(code) = require_data_dir(&settings.data_dir) {
-            return code;
-        }
-        let store = StoreSettings {
-            url: settings.database_url.clone(),
-            ..StoreSettings::default()
-        };
-        match runtime() {
-            Ok(runtime) => {
-                runtime.block_on(vendor_credential(self, issuer, &settings.data_dir, &store))
-            }
+        match global.admin_target(data_dir.as_deref()) {
+            Ok(target) => block_on(vendor_credential(
+                self,
+                issuer,
+                &target.data_dir,
+                &target.store,
+            )),
             Err(code) => code,
         }
     }
