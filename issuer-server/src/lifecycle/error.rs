@@ -157,8 +157,8 @@ pub enum RequestError {
     #[error("an approval may shorten the TTL, never lengthen it")]
     ApprovalLengthens,
     /// A rotation mode the issuer does not offer.
-    #[error("this issuer does not rotate in {0} mode")]
-    RotationMode(String),
+    #[error("this issuer does not rotate in {} mode", serde_json::json!(.0))]
+    RotationMode(credential_issuer_spec::RotationMode),
     /// A grace period for an immediate rotation.
     #[error("grace_period_seconds applies only to overlap rotations")]
     GraceForImmediate,

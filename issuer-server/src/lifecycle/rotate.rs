@@ -325,7 +325,7 @@ fn grace_period(
 ) -> Result<Option<u64>, LifecycleError> {
     let policy = policy(context)?;
     if !policy.modes.contains(&mode) {
-        return Err(RequestError::RotationMode(serde_json::json!(mode).to_string()).into());
+        return Err(RequestError::RotationMode(mode).into());
     }
     match (mode, asked) {
         (RotationMode::Immediate, Some(_)) => Err(RequestError::GraceForImmediate.into()),

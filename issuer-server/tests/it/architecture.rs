@@ -128,7 +128,9 @@ fn modules_import_only_what_architecture_md_allows() {
         let mut paths = Paths::default();
         paths.visit_file(&syntax);
         for target in &paths.crate_modules {
-            if target != &module && !allowed.contains(target.as_str()) && is_module(&rules, target)
+            if target != &module
+                && !allowed.contains(target.as_str())
+                && rules.contains_key(target.as_str())
             {
                 broken.push(format!(
                     "{}: `{module}` imports `crate::{target}`",
@@ -152,11 +154,6 @@ fn modules_import_only_what_architecture_md_allows() {
         "import rules broken:\n{}",
         broken.join("\n")
     );
-}
-
-/// Whether `name` is one of the top-level modules (and not, say, a function of `lib.rs`).
-fn is_module(rules: &BTreeMap<&str, BTreeSet<&str>>, name: &str) -> bool {
-    rules.contains_key(name)
 }
 
 /// `store/postgres/rows.rs` -> `store`; `gateway.rs` -> `gateway`.

@@ -97,6 +97,22 @@ impl std::fmt::Debug for Statement {
     }
 }
 
+/// Binds every parameter to `query` (an sqlx `Query` or `QueryAs`, which share no trait).
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                Param::Text(value) => query.bind(value),
+                Param::Integer(value) => query.bind(value),
+                Param::Bytes(value) => query.bind(value),
+                Param::Json(value) => query.bind(value.map(Json)),
+            };
+        }
+        query
+    }};
+}
+
 impl Statement {
     /// A statement of `sql`, which refers to its parameters as `$1`, `$2`, ...
     pub(crate) fn new(sql: impl Into<String>) -> Self {
@@ -148,16 +164,7 @@ impl Statement {
         Option<Vec<u8>>: for<'t> Encode<'t, DB> + Type<DB>,
         Option<Json<serde_json::Value>>: for<'t> Encode<'t, DB> + Type<DB>,
     {
-        let mut query = sqlx::query(AssertSqlSafe(self.sql));
-        for param in self.params {
-            query = match param {
-                Param::Text(value) => query.bind(value),
-                Param::Integer(value) => query.bind(value),
-                Param::Bytes(value) => query.bind(value),
-                Param::Json(value) => query.bind(value.map(Json)),
-            };
-        }
-        query
+        bind_all!(sqlx::query(AssertSqlSafe(self.sql)), self.params)
     }
 
     /// The statement as an sqlx query of `DB` whose rows are read as `R`.
@@ -170,15 +177,6 @@ impl Statement {
         Option<Vec<u8>>: for<'t> Encode<'t, DB> + Type<DB>,
         Option<Json<serde_json::Value>>: for<'t> Encode<'t, DB> + Type<DB>,
     {
-        let mut query = sqlx::query_as(AssertSqlSafe(self.sql));
-        for param in self.params {
-            query = match param {
-                Param::Text(value) => query.bind(value),
-                Param::Integer(value) => query.bind(value),
-                Param::Bytes(value) => query.bind(value),
-                Param::Json(value) => query.bind(value.map(Json)),
-            };
-        }
-        query
+        bind_all!(sqlx::query_as(AssertSqlSafe(self.sql)), self.params)
     }
 }
